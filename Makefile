@@ -1,0 +1,120 @@
+# mailsift - Makefile
+#
+#   make            build every program into bin/
+#   make run        install what is missing, build, start with conf/
+#   make check      install what is missing, build, run every test
+#   make asan       build and run the unit tests under ASan/UBSan
+#   make install    PREFIX=/usr/local DESTDIR= (programs, conf, queue)
+#   make bench      run the benchmarks in bench/
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/mailsift
+SYSCONFDIR ?= /etc/mailsift
+QUEUEDIR ?= /var/spool/mailsift
+MAIL_OWNER ?= mailsift
+
+CC	?= cc
+SAN	?=
+ifeq ($(SAN),1)
+O	:= build/asan
+B	:= build/asan/bin
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+OPT	:= -O1 -g
+else
+O	:= build/obj
+B	:= bin
+SANFLAGS :=
+OPT	:= -O2 -g
+endif
+
+CFLAGS	?= $(OPT)
+CFLAGS	+= -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib $(SANFLAGS)
+LDFLAGS	+= $(SANFLAGS)
+LDLIBS	:= -lbsd
+
+LIB_SRC	:= $(filter-out %_test.c,$(wildcard lib/*.c))
+LIB_OBJ	:= $(LIB_SRC:%.c=$(O)/%.o)
+LIB_A	:= $(O)/libmailsift.a
+
+MAILSIFTD_SRC	:= master/mailsiftd.c master/service.c master/control.c
+MAILSIFTCTL_SRC	:= master/mailsiftctl.c
+SMTPD_SRC	:= $(wildcard smtpd-in/*.c)
+QMGR_SRC	:= qmgr/qmgr.c qmgr/job.c qmgr/dedup.c qmgr/received.c
+REINJECT_SRC	:= qmgr/reinject.c qmgr/nexthop.c
+
+PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject
+
+UNIT_SRC := $(wildcard lib/*_test.c)
+UNIT_BIN := $(UNIT_SRC:lib/%.c=$(O)/test/%)
+
+all: $(PROGS)
+
+$(O)/%.o: %.c $(wildcard lib/*.h) lib/params.def
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+define prog
+$(B)/$(1): $$($(2):%.c=$(O)/%.o) $(LIB_A)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(eval $(call prog,mailsiftd,MAILSIFTD_SRC))
+$(eval $(call prog,mailsiftctl,MAILSIFTCTL_SRC))
+$(eval $(call prog,smtpd-in,SMTPD_SRC))
+$(eval $(call prog,qmgr,QMGR_SRC))
+$(eval $(call prog,reinject,REINJECT_SRC))
+
+$(O)/test/%: $(O)/lib/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+deps:
+	@./tools/setup-deps
+
+# Start mailsift in the foreground with the default configuration.
+run: deps all
+	./tools/run-default
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory SAN=1 all unit
+	./tests/run-all
+
+asan:
+	@$(MAKE) --no-print-directory SAN=1 all unit
+	@set -e; for t in build/asan/test/*; do echo "== $$t"; $$t; done
+
+bench: deps all
+	./bench/throughput
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -m 755 bin/mailsiftd bin/mailsiftctl $(DESTDIR)$(SBINDIR)
+	install -m 755 bin/smtpd-in bin/qmgr bin/reinject $(DESTDIR)$(LIBEXECDIR)
+	for f in conf/*; do \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/$${f#conf/} ] || \
+		install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/; \
+	done
+	sed -i 's|^#*program_directory =.*|program_directory = $(LIBEXECDIR)|' \
+		$(DESTDIR)$(SYSCONFDIR)/mailsift.cf
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd $(MAIL_OWNER) >/dev/null; then \
+		useradd --system --home-dir $(QUEUEDIR) --no-create-home \
+		--shell /usr/sbin/nologin $(MAIL_OWNER); fi
+	install -d -m 755 $(DESTDIR)$(QUEUEDIR)
+	@if [ -z "$(DESTDIR)" ]; then chown $(MAIL_OWNER): $(QUEUEDIR); fi
+
+clean:
+	rm -rf build bin
+
+.PHONY: all unit deps run check asan bench install clean
+-include $(shell find build -name '*.d' 2>/dev/null)

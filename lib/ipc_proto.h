@@ -1,0 +1,46 @@
+/*
+ * ipc_proto.h - every message between mailsift processes, in one place.
+ *
+ * All travel as ipc.h attribute packets over SOCK_SEQPACKET sockets in
+ * $queue_directory/private (mode 0700, mail_owner) or, for the master,
+ * the control_socket (root only).  "fd" marks a packet that carries a
+ * file descriptor.  Any request may be answered status=fail reason=TEXT.
+ *
+ * smtpd-in -> qmgr (private/qmgr), one connection per transaction:
+ *   request=new                      -> status=ok id=ID, fd: the new
+ *                                       queue file (read/write, empty)
+ *   request=commit                   -> status=ok reply=SMTP-REPLY
+ *                                       [reply_N=SMTP-REPLY for
+ *                                       recipient N when it differs]
+ *   request=done                     (no answer) the client has its
+ *                                       reply; qmgr may forget the file
+ *   A connection closed before "done" means the client may not have
+ *   seen the reply: qmgr keeps a delivered message's fingerprint for
+ *   duplicate_window so that the client's retry is not delivered twice.
+ *
+ * qmgr -> reinject (private/reinject), one connection per delivery:
+ *   request=deliver id=ID rcpts=N,N,..., fd: the queue file
+ *                                    -> status=ok mta=NEXTHOP
+ *                                       reply_N=SMTP-REPLY for each N
+ *   reinject sets the file's state to U (outcome unknown) just before
+ *   the final dot, and does not send the dot if qmgr has hung up.
+ *
+ * mailsiftctl -> qmgr (private/qmgr):
+ *   request=stats                    -> status=ok counters...
+ *   request=queue                    -> one packet per file (id= dir=
+ *                                       state= sender= nrcpt= size=
+ *                                       age=), then end=1
+ *
+ * mailsiftctl -> mailsiftd (control_socket):
+ *   request=status                   -> one packet per service, then
+ *                                       end=1 with the master's own data
+ *   request=reload                   -> status=ok | status=fail reason=
+ *   request=stop                     -> status=ok
+ */
+#ifndef IPC_PROTO_H
+#define IPC_PROTO_H
+
+#define IPC_QMGR_SOCKET		"private/qmgr"
+#define IPC_REINJECT_SOCKET	"private/reinject"
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * test.h - a tiny TAP producer for the C unit tests (lib/NAME_test.c).
+ *
+ * Exports TEST_OK(cond, fmt...), TEST_IS_INT, TEST_IS_STR, TEST_DONE(),
+ * and TEST_FATAL(stmt) which asserts that stmt takes a log_fatal or
+ * log_panic path (caught through log_set_exit_hook and a longjmp).
+ * A unit test is a main() that calls these; prove reads its output.
+ */
+#ifndef TEST_H
+#define TEST_H
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static int test_n, test_failed;
+static jmp_buf test_jmp;
+
+static void __attribute__((unused))
+test_exit_hook(int status)
+{
+	longjmp(test_jmp, status ? status : 1);
+}
+
+#define TEST_OK(cond, ...) do {						\
+	int ok_ = (cond) ? 1 : 0;					\
+	printf("%sok %d - ", ok_ ? "" : "not ", ++test_n);		\
+	printf(__VA_ARGS__);						\
+	printf("\n");							\
+	if (!ok_) {							\
+		test_failed++;						\
+		printf("#   at %s:%d\n", __FILE__, __LINE__);		\
+	}								\
+} while (0)
+
+#define TEST_IS_INT(got, want, ...) do {				\
+	long long g_ = (long long)(got), w_ = (long long)(want);	\
+	TEST_OK(g_ == w_, __VA_ARGS__);					\
+	if (g_ != w_)							\
+		printf("#   got %lld, want %lld\n", g_, w_);		\
+} while (0)
+
+#define TEST_IS_STR(got, want, ...) do {				\
+	const char *g_ = (got), *w_ = (want);				\
+	int e_ = (g_ == NULL && w_ == NULL) ||				\
+	    (g_ && w_ && strcmp(g_, w_) == 0);				\
+	TEST_OK(e_, __VA_ARGS__);					\
+	if (!e_)							\
+		printf("#   got \"%s\", want \"%s\"\n", g_ ? g_ : "(null)",\
+		    w_ ? w_ : "(null)");				\
+} while (0)
+
+#define TEST_FATAL(stmt, ...) do {					\
+	int took_ = 0;							\
+	log_set_stderr(0);						\
+	log_set_exit_hook(test_exit_hook);				\
+	if (setjmp(test_jmp) == 0) {					\
+		stmt;							\
+	} else {							\
+		took_ = 1;						\
+	}								\
+	log_set_exit_hook(NULL);					\
+	log_set_stderr(1);						\
+	TEST_OK(took_, __VA_ARGS__);					\
+} while (0)
+
+#define TEST_DONE() do {						\
+	printf("1..%d\n", test_n);					\
+	return test_failed ? 1 : 0;					\
+} while (0)
+
+#endif
