@@ -131,6 +131,7 @@ serve_single(void)
 	pfd[0].events = POLLIN;
 	pfd[1].fd = have_master ? MASTER_ALIVE_FD : -1;
 	pfd[1].events = POLLIN;
+	report(MASTER_STAT_IDLE);
 	while (jobs < (unsigned)cf->max_use) {
 		n = poll(pfd, 2, (int)cf->max_idle * 1000);
 		if (n < 0 && errno == EINTR)

@@ -1,0 +1,325 @@
+/*
+ * mailsiftctl - the operator's control client.
+ *
+ * Usage: mailsiftctl [-c CONFDIR] COMMAND
+ *   status    services, their processes (busy/idle), restarts, queue
+ *   stats     messages in/out/failed and latency (from qmgr)
+ *   queue     the queue files and their state (from qmgr)
+ *   reload    re-read the configuration (keeps the old one if bad)
+ *   stop      stop gracefully
+ *   conf [-d|-n|-s]  parameters: all, defaults (-d), changed only (-n),
+ *             a commented sample configuration (-s)
+ * Exit status: 0 done, 1 failed (not running, refused), 2 usage.
+ *
+ * Inputs: replies from mailsiftd and qmgr (trusted local peers, still
+ * decoded strictly by ipc.c).  Runs as root.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "ipc_proto.h"
+#include "log.h"
+#include "mem.h"
+#include "sock.h"
+
+static int timeout_ms = 10000;
+
+/* connect_to - a SEQPACKET connection to path, or NULL-ish -1 */
+static int
+connect_to(const char *path, const char *what)
+{
+	int fd = sock_connect_unix(path, SOCK_SEQPACKET, timeout_ms);
+
+	if (fd < 0)
+		fprintf(stderr, "mailsiftctl: cannot reach %s at %s: %s "
+		    "(is mailsift running?)\n", what, path, strerror(errno));
+	return fd;
+}
+
+/* request - send request=what on fd */
+static int
+request(int fd, const char *what)
+{
+	struct ipc_msg m;
+	int rc;
+
+	ipc_msg_init(&m);
+	ipc_add(&m, "request", what);
+	rc = ipc_send(fd, &m, -1);
+	ipc_msg_free(&m);
+	return rc;
+}
+
+/* get - attribute or "" */
+static const char *
+get(const struct ipc_msg *m, const char *name)
+{
+	const char *v = ipc_get(m, name);
+
+	return v ? v : "";
+}
+
+/* human_time - 3d04h, 2h13m, 5m07s, 42s */
+static void
+human_time(long long s, char *out, size_t len)
+{
+	if (s >= 86400)
+		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
+	else
+		snprintf(out, len, "%llds", s);
+}
+
+/* qmgr_call - one request to qmgr, reply in rep; -1 on failure */
+static int
+qmgr_call(const char *what, struct ipc_msg *rep, int quiet)
+{
+	struct buf path = BUF_INIT;
+	int fd, rc = -1;
+
+	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_QMGR_SOCKET);
+	fd = quiet ? sock_connect_unix(buf_str(&path), SOCK_SEQPACKET,
+	    timeout_ms) : connect_to(buf_str(&path), "qmgr");
+	buf_free(&path);
+	if (fd < 0)
+		return -1;
+	if (request(fd, what) == 0 && ipc_recv(fd, rep, timeout_ms) == 1)
+		rc = 0;
+	else if (!quiet)
+		fprintf(stderr, "mailsiftctl: no answer from qmgr\n");
+	close(fd);
+	return rc;
+}
+
+/* cmd_status - services and processes, then queue counts */
+static int
+cmd_status(void)
+{
+	struct ipc_msg m;
+	char up[32];
+	long long v;
+	int fd, n;
+
+	if ((fd = connect_to(cf->control_socket, "mailsiftd")) < 0)
+		return 1;
+	ipc_msg_init(&m);
+	if (request(fd, "status") < 0)
+		goto fail;
+	printf("%-24s %-5s %7s %4s %4s %8s  %s\n", "service", "type",
+	    "maxproc", "busy", "idle", "restarts", "processes (pid:state:jobs:gen)");
+	for (;;) {
+		if ((n = ipc_recv(fd, &m, timeout_ms)) != 1)
+			goto fail;
+		if (ipc_get(&m, "end")) {
+			v = 0;
+			ipc_getl(&m, "uptime", &v);
+			human_time(v, up, sizeof(up));
+			printf("mailsiftd pid %s, up %s, configuration "
+			    "generation %s\n", get(&m, "pid"), up,
+			    get(&m, "generation"));
+			break;
+		}
+		printf("%-24s %-5s %7s %4s %4s %8s  %s", get(&m, "service"),
+		    get(&m, "type"), get(&m, "maxproc"), get(&m, "busy"),
+		    get(&m, "idle"), get(&m, "restarts"), get(&m, "procs"));
+		if (ipc_getl(&m, "throttled", &v) == 0 && v > 0)
+			printf("  THROTTLED %llds", v);
+		printf("\n");
+	}
+	close(fd);
+	if (qmgr_call("stats", &m, 1) == 0) {
+		printf("queue: incoming %s, active %s, deferred %s, hold %s, "
+		    "corrupt %s, quarantine %s, sent %s\n",
+		    get(&m, "q_incoming"), get(&m, "q_active"),
+		    get(&m, "q_deferred"), get(&m, "q_hold"),
+		    get(&m, "q_corrupt"), get(&m, "q_quarantine"),
+		    get(&m, "q_sent"));
+	} else {
+		printf("queue: qmgr not answering\n");
+	}
+	ipc_msg_free(&m);
+	return 0;
+fail:
+	fprintf(stderr, "mailsiftctl: no answer from mailsiftd\n");
+	close(fd);
+	ipc_msg_free(&m);
+	return 1;
+}
+
+/* cmd_simple - reload or stop */
+static int
+cmd_simple(const char *what)
+{
+	struct ipc_msg m;
+	int fd, rc = 1;
+
+	if ((fd = connect_to(cf->control_socket, "mailsiftd")) < 0)
+		return 1;
+	ipc_msg_init(&m);
+	if (request(fd, what) < 0 || ipc_recv(fd, &m, 60000) != 1) {
+		fprintf(stderr, "mailsiftctl: no answer from mailsiftd\n");
+	} else if (strcmp(get(&m, "status"), "ok") != 0) {
+		fprintf(stderr, "mailsiftctl: %s failed: %s\n", what,
+		    get(&m, "reason"));
+	} else {
+		printf("mailsiftctl: %s: ok\n", what);
+		rc = 0;
+	}
+	close(fd);
+	ipc_msg_free(&m);
+	return rc;
+}
+
+/* cmd_stats - qmgr's counters, as name: value lines */
+static int
+cmd_stats(void)
+{
+	struct ipc_msg m;
+	int i;
+
+	ipc_msg_init(&m);
+	if (qmgr_call("stats", &m, 0) < 0) {
+		ipc_msg_free(&m);
+		return 1;
+	}
+	for (i = 0; i < m.nattr; i++)
+		if (strcmp(m.name[i], "status") != 0)
+			printf("%s: %s\n", m.name[i], m.value[i]);
+	ipc_msg_free(&m);
+	return 0;
+}
+
+/* cmd_queue - one line per queue file */
+static int
+cmd_queue(void)
+{
+	struct ipc_msg m;
+	struct buf path = BUF_INIT;
+	char age[32];
+	long long v;
+	int fd, n, count = 0;
+
+	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_QMGR_SOCKET);
+	fd = connect_to(buf_str(&path), "qmgr");
+	buf_free(&path);
+	if (fd < 0)
+		return 1;
+	ipc_msg_init(&m);
+	if (request(fd, "queue") < 0)
+		goto fail;
+	printf("%-16s %-10s %-5s %9s %6s  %s\n", "id", "dir", "state", "size",
+	    "age", "sender -> recipients");
+	for (;;) {
+		if ((n = ipc_recv(fd, &m, timeout_ms)) != 1)
+			goto fail;
+		if (ipc_get(&m, "end"))
+			break;
+		v = 0;
+		ipc_getl(&m, "age", &v);
+		human_time(v, age, sizeof(age));
+		printf("%-16s %-10s %-5s %9s %6s  <%s> -> %s\n", get(&m, "id"),
+		    get(&m, "dir"), get(&m, "state"), get(&m, "size"), age,
+		    get(&m, "sender"), get(&m, "rcpts"));
+		count++;
+	}
+	printf("%d queue file%s\n", count, count == 1 ? "" : "s");
+	close(fd);
+	ipc_msg_free(&m);
+	return 0;
+fail:
+	fprintf(stderr, "mailsiftctl: no answer from qmgr\n");
+	close(fd);
+	ipc_msg_free(&m);
+	return 1;
+}
+
+/* cmd_conf - print parameters */
+static int
+cmd_conf(int argc, char **argv)
+{
+	struct buf out = BUF_INIT;
+	int i;
+
+	if (argc > 1 && strcmp(argv[1], "-s") == 0) {
+		/* a commented sample: description, then the default */
+		for (i = 0; i < config_nparams; i++)
+			printf("\n# %s\n#%s = %s\n", config_params[i].desc,
+			    config_params[i].name, config_params[i].def);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "-d") == 0) {
+		for (i = 0; i < config_nparams; i++)
+			printf("%s = %s\n", config_params[i].name,
+			    config_params[i].def);
+		return 0;
+	}
+	config_dump(cf, argc > 1 && strcmp(argv[1], "-n") == 0, &out);
+	fputs(buf_str(&out), stdout);
+	buf_free(&out);
+	return 0;
+}
+
+/* usage - say how to call us */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: mailsiftctl [-c CONFDIR] status|stats|queue|"
+	    "reload|stop|conf [-d|-n|-s]\n");
+	exit(2);
+}
+
+/* main - one command per call */
+int
+main(int argc, char **argv)
+{
+	const char *confdir = "/etc/mailsift", *cmd;
+	struct buf err = BUF_INIT;
+	struct config *c;
+	int ch;
+
+	log_open("mailsiftctl");
+	while ((ch = getopt(argc, argv, "+c:t:")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		case 't':
+			timeout_ms = atoi(optarg) * 1000;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if ((c = config_load(confdir, NULL, 0, &err)) == NULL) {
+		fprintf(stderr, "mailsiftctl: %s\n", buf_str(&err));
+		return 1;
+	}
+	cf = c;
+	cmd = argv[0];
+	if (strcmp(cmd, "status") == 0 && argc == 1)
+		return cmd_status();
+	if (strcmp(cmd, "stats") == 0 && argc == 1)
+		return cmd_stats();
+	if (strcmp(cmd, "queue") == 0 && argc == 1)
+		return cmd_queue();
+	if ((strcmp(cmd, "reload") == 0 || strcmp(cmd, "stop") == 0) &&
+	    argc == 1)
+		return cmd_simple(cmd);
+	if (strcmp(cmd, "conf") == 0 && argc <= 2)
+		return cmd_conf(argc, argv);
+	usage();
+}

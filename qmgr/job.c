@@ -1,0 +1,694 @@
+/*
+ * job.c - one message through qmgr, from "new" to "done".
+ *
+ *   request=new	create incoming/ID (locked), hand its fd to smtpd-in
+ *   request=commit	check the file, rename it to active/, fsync the
+ *			directory (batched), run the pipeline stages,
+ *			prepend the Received: line, have reinject deliver,
+ *			answer smtpd-in with the reply for its client
+ *   request=done	the client has its reply: remove the file
+ *
+ * Nothing is removed before its outcome is final.  A delivery whose
+ * client may not have seen the 250 is remembered (dedup.c) so that the
+ * client's retry is not delivered again.
+ *
+ * Inputs: requests and queue files from smtpd-in (an unprivileged peer
+ * facing hostile clients: parsed strictly), replies from reinject.
+ * Runs unprivileged in qmgr's event loop: nothing here may block.
+ */
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ipc_proto.h"
+#include "log.h"
+#include "mem.h"
+#include "qmgr.h"
+#include "smtp.h"
+#include "sock.h"
+
+struct job *jobs;
+static struct job *syncq;		/* committed, waiting for dirsync */
+static struct event_timer *sync_timer;
+
+/*
+ * The pipeline: each stage starts asynchronously and calls
+ * job_next_stage() when its verdict is in.  The scanner and scorer
+ * plug in here; with no stage, mail passes straight to delivery.
+ */
+struct stage {
+	const char	*name;
+	void		(*start)(struct job *);
+};
+static const struct stage stages[] = {
+	{ NULL, NULL },
+};
+
+static void job_next_stage(struct job *);
+static void job_deliver(struct job *);
+static void job_reply(struct job *);
+static void job_maybe_free(struct job *);
+
+/* job_count - jobs in flight */
+int
+job_count(void)
+{
+	struct job *j;
+	int n = 0;
+
+	for (j = jobs; j; j = j->next)
+		n++;
+	return n;
+}
+
+/* send_status - a one-attribute answer to the client */
+static void
+send_fail(int fd, const char *reason)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m);
+	ipc_add(&m, "status", "fail");
+	ipc_add(&m, "reason", reason);
+	(void)ipc_send(fd, &m, -1);
+	ipc_msg_free(&m);
+}
+
+/* job_free - unlink from the list, close what is open, release */
+void
+job_free(struct job *j)
+{
+	struct job **pp;
+	int i;
+
+	for (pp = &jobs; *pp && *pp != j; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = j->next;
+	for (pp = &syncq; *pp && *pp != j; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = j->next;
+	event_timer_cancel(j->deadline);
+	if (j->client_fd >= 0) {
+		event_del(j->client_fd);
+		close(j->client_fd);
+	}
+	if (j->rj_fd >= 0) {
+		event_del(j->rj_fd);
+		close(j->rj_fd);
+	}
+	if (j->queue_fd >= 0)
+		close(j->queue_fd);
+	for (i = 0; j->reply && i < j->env.nrcpt; i++)
+		xfree(j->reply[i]);
+	xfree(j->reply);
+	xfree(j->delivered);
+	xfree(j->suppressed);
+	xfree(j->dup_of);
+	buf_free(&j->extra);
+	queue_env_free(&j->env);
+	xfree(j);
+}
+
+/* remove_file - unlink the job's queue file */
+static void
+remove_file(struct job *j)
+{
+	struct buf path = BUF_INIT;
+
+	if (strcmp(j->dir, "corrupt") == 0)
+		return;		/* kept for the postmaster */
+	qmgr_path(&path, j->dir, j->id);
+	if (unlink(buf_str(&path)) < 0 && errno != ENOENT)
+		log_warn("%s: unlink %s: %m", j->id, buf_str(&path));
+	buf_free(&path);
+}
+
+/* job_new - request=new: create a queue file, hand over its fd */
+void
+job_new(int client_fd)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	struct buf path = BUF_INIT;
+	struct ipc_msg m;
+
+	j->client_fd = client_fd;
+	j->rj_fd = -1;
+	queue_env_init(&j->env);
+	snprintf(j->dir, sizeof(j->dir), "incoming");
+	queue_new_id(j->id, sizeof(j->id));
+	qmgr_path(&path, "incoming", j->id);
+	j->queue_fd = open(buf_str(&path), O_RDWR | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0600);
+	if (j->queue_fd < 0 || flock(j->queue_fd, LOCK_EX | LOCK_NB) < 0) {
+		log_warn("cannot create queue file %s: %m", buf_str(&path));
+		send_fail(client_fd, "cannot create queue file");
+		buf_free(&path);
+		j->next = NULL;
+		job_free(j);
+		return;
+	}
+	buf_free(&path);
+	j->next = jobs;
+	jobs = j;
+	j->state = JOB_RECEIVING;
+	ipc_msg_init(&m);
+	ipc_add(&m, "status", "ok");
+	ipc_add(&m, "id", j->id);
+	if (ipc_send(client_fd, &m, j->queue_fd) < 0) {
+		log_warn("%s: cannot pass the queue file: %m", j->id);
+		remove_file(j);
+		job_free(j);
+	} else {
+		event_add(client_fd, EV_READ, job_client_ready, j);
+	}
+	ipc_msg_free(&m);
+}
+
+/* deadline_expired - filter_timeout passed: answer 451 now */
+static void
+deadline_expired(void *ctx)
+{
+	struct job *j = ctx;
+	struct ipc_msg m;
+	int i;
+
+	j->deadline = NULL;
+	j->timed_out = 1;
+	log_warn("%s: no outcome after %llds (filter_timeout)", j->id,
+	    cf->filter_timeout);
+	if (j->rj_fd >= 0 && !j->rj_aborted) {
+		ipc_msg_init(&m);
+		ipc_add(&m, "request", "abort");
+		(void)ipc_send(j->rj_fd, &m, -1);
+		ipc_msg_free(&m);
+		j->rj_aborted = 1;
+	}
+	for (i = 0; i < j->env.nrcpt; i++) {
+		if (j->reply[i] == NULL)
+			j->reply[i] = xstrdup("451 4.4.7 Error: processing "
+			    "timed out");
+	}
+	job_reply(j);
+}
+
+/* commit_check - validate what smtpd-in wrote; -1 with why */
+static int
+commit_check(struct job *j, struct buf *why)
+{
+	struct stat st;
+
+	if (queue_read_envelope(j->queue_fd, &j->env, why) < 0)
+		return -1;
+	if (strcmp(j->env.id, j->id) != 0) {
+		buf_adds(why, "queue id mismatch");
+		return -1;
+	}
+	if (j->env.state != QUEUE_RECEIVED) {
+		buf_addf(why, "state %c, not complete", j->env.state);
+		return -1;
+	}
+	if (fstat(j->queue_fd, &st) < 0 ||
+	    st.st_size < j->env.msg_off + j->env.msg_len) {
+		buf_adds(why, "queue file shorter than its message");
+		return -1;
+	}
+	return 0;
+}
+
+/* sync_batch - one directory fsync for every commit of this round */
+static void
+sync_batch(void *ctx)
+{
+	struct job *list = syncq, *j;
+
+	(void)ctx;
+	sync_timer = NULL;
+	syncq = NULL;
+	if (qmgr_dirsync("active") < 0)
+		log_warn("fsync of the active directory: %m");
+	while ((j = list) != NULL) {
+		list = j->next;
+		j->next = jobs;
+		jobs = j;
+		job_next_stage(j);
+	}
+}
+
+/* job_commit - request=commit: the message is complete */
+static void
+job_commit(struct job *j)
+{
+	struct buf why = BUF_INIT, from = BUF_INIT, to = BUF_INIT;
+	struct job **pp;
+	int n;
+
+	if (commit_check(j, &why) < 0) {
+		log_error("%s: bad queue file from smtpd-in: %s; moved to "
+		    "corrupt/", j->id, buf_str(&why));
+		qmgr_path(&from, "incoming", j->id);
+		qmgr_path(&to, "corrupt", j->id);
+		if (rename(buf_str(&from), buf_str(&to)) < 0)
+			log_warn("%s: rename to corrupt: %m", j->id);
+		snprintf(j->dir, sizeof(j->dir), "corrupt");
+		queue_env_free(&j->env);
+		send_fail(j->client_fd, "bad queue file");
+		j->state = JOB_REPLIED;
+		goto out;
+	}
+	qmgr_path(&from, "incoming", j->id);
+	qmgr_path(&to, "active", j->id);
+	if (rename(buf_str(&from), buf_str(&to)) < 0) {
+		log_warn("%s: rename to active: %m", j->id);
+		send_fail(j->client_fd, "queue rename failed");
+		remove_file(j);
+		j->state = JOB_REPLIED;
+		goto out;
+	}
+	snprintf(j->dir, sizeof(j->dir), "active");
+	n = j->env.nrcpt;
+	j->reply = xcalloc((size_t)n, sizeof(char *));
+	j->delivered = xcalloc((size_t)n, sizeof(int));
+	j->suppressed = xcalloc((size_t)n, sizeof(int));
+	j->committed_ms = event_now_ms();
+	j->state = JOB_PIPELINE;
+	j->deadline = event_timer(cf->filter_timeout * 1000L,
+	    deadline_expired, j);
+	log_info("%s: from=<%s>, size=%lld, nrcpt=%d", j->id, j->env.sender,
+	    j->env.msg_len, n);
+	qmgr_stat_count("received");
+	if (!cf->queue_fsync) {
+		job_next_stage(j);
+		goto out;
+	}
+	/* move to the sync queue; one fsync serves all commits of a round */
+	for (pp = &jobs; *pp && *pp != j; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = j->next;
+	j->next = syncq;
+	syncq = j;
+	if (sync_timer == NULL)
+		sync_timer = event_timer(0, sync_batch, NULL);
+out:
+	buf_free(&why);
+	buf_free(&from);
+	buf_free(&to);
+}
+
+/* job_next_stage - run the next pipeline stage, or deliver */
+static void
+job_next_stage(struct job *j)
+{
+	int i, all;
+
+	if (j->stage == 0) {
+		/* a retry of a message that was delivered already? */
+		qmgr_recover_pending();
+		if (dedup_lookup(j) > 0) {
+			for (all = 1, i = 0; i < j->env.nrcpt; i++)
+				all &= j->suppressed[i];
+			log_info("%s: %s of an earlier delivery (%s)", j->id,
+			    all ? "duplicate" : "partial duplicate",
+			    j->dup_of);
+			qmgr_stat_count("duplicates");
+			if (all) {
+				job_reply(j);
+				return;
+			}
+		}
+	}
+	while (stages[j->stage].start) {
+		j->stage++;
+		stages[j->stage - 1].start(j);
+		return;
+	}
+	job_deliver(j);
+}
+
+/* rj_reply - reinject answered (or went away) */
+static void
+rj_ready(int fd, int events, void *ctx)
+{
+	struct job *j = ctx;
+	struct ipc_msg m;
+	struct buf name = BUF_INIT, flags = BUF_INIT;
+	const char *r, *err, *status;
+	int n, i, any = 0;
+
+	(void)events;
+	ipc_msg_init(&m);
+	n = ipc_recv(fd, &m, 0);
+	event_del(fd);
+	close(fd);
+	j->rj_fd = -1;
+	status = n == 1 ? ipc_get(&m, "status") : NULL;
+	err = n == 1 ? ipc_get(&m, "error") : NULL;
+	for (i = 0; i < j->env.nrcpt; i++) {
+		if (j->suppressed[i])
+			continue;
+		buf_reset(&name);
+		buf_addf(&name, "reply_%d", i);
+		r = status && strcmp(status, "ok") == 0 ?
+		    ipc_get(&m, buf_str(&name)) : NULL;
+		if (r && smtp_reply_code(r) != 0) {
+			xfree(j->reply[i]);
+			j->reply[i] = xstrdup(r);
+			j->delivered[i] = r[0] == '2';
+			any |= j->delivered[i];
+		} else if (j->reply[i] == NULL) {
+			j->reply[i] = xstrdup(status ?
+			    "451 4.3.0 Error: delivery agent failed" :
+			    "451 4.3.0 Error: delivery agent died");
+		}
+	}
+	if (n != 1)
+		log_warn("%s: reinject %s without an answer%s", j->id,
+		    n == 0 ? "closed the connection" : "failed",
+		    j->rj_aborted ? " (aborted)" : "");
+	else if (err)
+		log_info("%s: next hop: %s", j->id, err);
+	if (any) {
+		/* record who got it before anything else can fail */
+		buf_adds(&flags, "O ");
+		for (i = 0; i < j->env.nrcpt; i++)
+			buf_addc(&flags, j->delivered[i] ? 'D' :
+			    j->suppressed[i] ? 'S' : '-');
+		buf_addc(&flags, '\n');
+		if (pwrite(j->queue_fd, flags.data, flags.len,
+		    j->env.extra_off + j->env.extra_len) !=
+		    (ssize_t)flags.len ||
+		    queue_set_state(j->queue_fd, QUEUE_DELIVERED) < 0)
+			log_warn("%s: cannot record the delivery: %m", j->id);
+	}
+	buf_free(&name);
+	buf_free(&flags);
+	ipc_msg_free(&m);
+	if (j->timed_out) {
+		/* the client already has its 451: only remember */
+		if (any)
+			dedup_record(j);
+		job_maybe_free(j);
+		return;
+	}
+	job_reply(j);
+}
+
+/* deliver_fail - no reinject: every recipient gets a 451 */
+static void
+deliver_fail(struct job *j, const char *why)
+{
+	int i;
+
+	log_warn("%s: cannot hand the message to reinject: %s", j->id, why);
+	for (i = 0; i < j->env.nrcpt; i++)
+		if (!j->suppressed[i] && j->reply[i] == NULL)
+			j->reply[i] = xstrdup("451 4.3.0 Error: delivery "
+			    "agent unavailable");
+	job_reply(j);
+}
+
+/* job_deliver - prepend our header lines, ask reinject to deliver */
+static void
+job_deliver(struct job *j)
+{
+	struct buf path = BUF_INIT, rcpts = BUF_INIT;
+	struct ipc_msg m;
+	long long off = j->env.msg_off + j->env.msg_len;
+	int i;
+
+	buf_reset(&j->extra);
+	received_line(&j->extra, &j->env, cf->myhostname);
+	if (pwrite(j->queue_fd, j->extra.data, j->extra.len, off) !=
+	    (ssize_t)j->extra.len ||
+	    queue_set_extra(j->queue_fd, &j->env, off,
+	    (long long)j->extra.len) < 0) {
+		deliver_fail(j, "cannot write the queue file");
+		return;
+	}
+	for (i = 0; i < j->env.nrcpt; i++)
+		if (!j->suppressed[i])
+			buf_addf(&rcpts, "%s%d", rcpts.len ? "," : "", i);
+	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_REINJECT_SOCKET);
+	j->rj_fd = sock_connect_unix(buf_str(&path), SOCK_SEQPACKET, 0);
+	buf_free(&path);
+	if (j->rj_fd < 0) {
+		buf_free(&rcpts);
+		deliver_fail(j, strerror(errno));
+		return;
+	}
+	ipc_msg_init(&m);
+	ipc_add(&m, "request", "deliver");
+	ipc_add(&m, "id", j->id);
+	ipc_add(&m, "rcpts", buf_str(&rcpts));
+	if (ipc_send(j->rj_fd, &m, j->queue_fd) < 0) {
+		close(j->rj_fd);
+		j->rj_fd = -1;
+		deliver_fail(j, strerror(errno));
+	} else {
+		j->state = JOB_DELIVERING;
+		event_add(j->rj_fd, EV_READ, rj_ready, j);
+	}
+	ipc_msg_free(&m);
+	buf_free(&rcpts);
+}
+
+/* enh - the enhanced code of reply r, or a default for its class */
+static void
+enh(const char *r, char *out, size_t len)
+{
+	if (!smtp_reply_enh(r, out, len))
+		snprintf(out, len, "%c.%s", r[0], r[0] == '2' ? "6.0" :
+		    r[0] == '4' ? "5.0" : "5.0");
+}
+
+/* client_reply - the client's reply for recipient i */
+static void
+client_reply(struct job *j, int i, struct buf *out)
+{
+	const char *r = j->reply[i];
+	char code[16];
+
+	if (j->suppressed[i]) {
+		buf_addf(out, "250 2.6.0 Ok, id=%s, already delivered as %s",
+		    j->id, j->dup_of ? j->dup_of : "an earlier copy");
+		return;
+	}
+	if (r == NULL)
+		r = "451 4.3.0 Error: no outcome";
+	enh(r, code, sizeof(code));
+	if (r[0] == '2')
+		buf_addf(out, "250 2.6.0 Ok, id=%s, from MTA: %s", j->id, r);
+	else if (r[0] == '5')
+		buf_addf(out, "%.3s %s Rejected, id=%s, from MTA: %s", r, code,
+		    j->id, r);
+	else if (strstr(r, " Error: "))
+		buf_addf(out, "451 %s Error, id=%s: %s", code, j->id,
+		    strstr(r, " Error: ") + 8);
+	else
+		buf_addf(out, "451 %s Temporary failure, id=%s, from MTA: %s",
+		    code, j->id, r);
+}
+
+/*
+ * smtp_reply - one reply for every recipient (SMTP): all delivered →
+ * 250; all rejected → the 5xx; otherwise 451, and a retry delivers
+ * only what is left (the delivered part is remembered).
+ */
+static void
+smtp_reply(struct job *j, struct buf *out, int *partial)
+{
+	int i, ok = 0, rej = 0, first_tmp = -1, first_rej = -1, first_ok = -1;
+
+	for (i = 0; i < j->env.nrcpt; i++) {
+		const char *r = j->reply[i];
+
+		if (j->suppressed[i] || (r && r[0] == '2')) {
+			ok++;
+			if (first_ok < 0 && !j->suppressed[i])
+				first_ok = i;
+		} else if (r && r[0] == '5') {
+			rej++;
+			if (first_rej < 0)
+				first_rej = i;
+		} else if (first_tmp < 0) {
+			first_tmp = i;
+		}
+	}
+	*partial = 0;
+	if (ok == j->env.nrcpt)
+		client_reply(j, first_ok >= 0 ? first_ok : 0, out);
+	else if (rej == j->env.nrcpt)
+		client_reply(j, first_rej, out);
+	else if (ok == 0 && first_tmp >= 0)
+		client_reply(j, first_tmp, out);
+	else {
+		*partial = ok > 0;
+		if (first_tmp >= 0 && !*partial) {
+			client_reply(j, first_tmp, out);
+		} else {
+			buf_addf(out, "451 4.5.0 Partial delivery, id=%s: %d of "
+			    "%d recipients accepted; retry for the others",
+			    j->id, ok, j->env.nrcpt);
+		}
+	}
+}
+
+/* job_reply - tell smtpd-in what to answer its client */
+static void
+job_reply(struct job *j)
+{
+	struct ipc_msg m;
+	struct buf r = BUF_INIT, name = BUF_INIT, first = BUF_INIT;
+	int i, partial = 0, lmtp, tempfail = 0, delivered = 0;
+	long long ms = event_now_ms() - j->committed_ms;
+
+	event_timer_cancel(j->deadline);
+	j->deadline = NULL;
+	lmtp = j->env.proto && strcmp(j->env.proto, "LMTP") == 0;
+	ipc_msg_init(&m);
+	ipc_add(&m, "status", "ok");
+	if (!lmtp) {
+		smtp_reply(j, &first, &partial);
+		ipc_add(&m, "reply", buf_str(&first));
+		tempfail = first.data[0] == '4';
+	} else {
+		for (i = 0; i < j->env.nrcpt; i++) {
+			buf_reset(&r);
+			client_reply(j, i, &r);
+			tempfail |= r.data[0] == '4';
+			if (i == 0) {
+				buf_adds(&first, buf_str(&r));
+				ipc_add(&m, "reply", buf_str(&r));
+			} else if (strcmp(buf_str(&r), buf_str(&first)) != 0) {
+				buf_reset(&name);
+				buf_addf(&name, "reply_%d", i);
+				ipc_add(&m, buf_str(&name), buf_str(&r));
+			}
+		}
+	}
+	for (i = 0; i < j->env.nrcpt; i++)
+		delivered += j->delivered[i];
+	log_info("%s: reply=%s, delay=%lld.%03llds", j->id, buf_str(&first),
+	    ms / 1000, ms % 1000);
+	qmgr_stat_count(tempfail ? "tempfailed" : delivered ? "delivered" :
+	    first.data[0] == '5' ? "rejected" : "delivered");
+	qmgr_stat_latency(ms);
+	/* a 451 after some recipients got it: the retry must not repeat */
+	if ((tempfail || partial) && delivered)
+		dedup_record(j);
+	j->state = JOB_REPLIED;
+	if (j->client_gone || ipc_send(j->client_fd, &m, -1) < 0) {
+		if (!j->client_gone)
+			log_warn("%s: smtpd-in went away before the reply",
+			    j->id);
+		j->client_gone = 1;
+		if (!((tempfail || partial) && delivered) && delivered)
+			dedup_record(j);
+		if (j->client_fd >= 0) {
+			event_del(j->client_fd);
+			close(j->client_fd);
+			j->client_fd = -1;
+		}
+		job_maybe_free(j);
+	}
+	ipc_msg_free(&m);
+	buf_free(&r);
+	buf_free(&name);
+	buf_free(&first);
+}
+
+/* job_maybe_free - done when neither smtpd-in nor reinject is left */
+static void
+job_maybe_free(struct job *j)
+{
+	if (j->client_fd >= 0 || j->rj_fd >= 0 || j->state != JOB_REPLIED)
+		return;
+	remove_file(j);
+	job_free(j);
+}
+
+/* client_gone - smtpd-in hung up (or broke the protocol) */
+static void
+client_gone(struct job *j, int done)
+{
+	struct ipc_msg m;
+	int i, any = 0;
+
+	event_del(j->client_fd);
+	close(j->client_fd);
+	j->client_fd = -1;
+	switch (j->state) {
+	case JOB_RECEIVING:
+		remove_file(j);		/* the client never saw a 250 */
+		job_free(j);
+		return;
+	case JOB_PIPELINE:
+		j->client_gone = 1;
+		j->state = JOB_REPLIED;
+		job_maybe_free(j);
+		return;
+	case JOB_DELIVERING:
+		j->client_gone = 1;
+		if (!j->rj_aborted) {
+			ipc_msg_init(&m);
+			ipc_add(&m, "request", "abort");
+			(void)ipc_send(j->rj_fd, &m, -1);
+			ipc_msg_free(&m);
+			j->rj_aborted = 1;
+		}
+		return;		/* rj_ready finishes the job */
+	case JOB_REPLIED:
+		for (i = 0; j->delivered && i < j->env.nrcpt; i++)
+			any |= j->delivered[i];
+		if (!done && any && !j->timed_out)
+			dedup_record(j);	/* the 250 may be lost */
+		job_maybe_free(j);
+		return;
+	}
+}
+
+/* job_client_ready - a request (or end of file) from smtpd-in */
+void
+job_client_ready(int fd, int events, void *ctx)
+{
+	struct job *j = ctx;
+	struct ipc_msg m;
+	const char *req;
+	int n;
+
+	(void)events;
+	ipc_msg_init(&m);
+	n = ipc_recv(fd, &m, 0);
+	req = n == 1 ? ipc_get(&m, "request") : NULL;
+	if (n == 1 && m.fd >= 0)
+		req = NULL;		/* nobody sends us fds */
+	if (req && strcmp(req, "commit") == 0 && j->state == JOB_RECEIVING) {
+		job_commit(j);
+	} else if (req && strcmp(req, "done") == 0 &&
+	    j->state == JOB_REPLIED) {
+		client_gone(j, 1);
+	} else {
+		if (n != 0 && j->state != JOB_REPLIED)
+			log_warn("%s: protocol error from smtpd-in (%s)",
+			    j->id, req ? req : n < 0 ? strerror(errno) :
+			    "no request");
+		client_gone(j, 0);
+	}
+	ipc_msg_free(&m);
+}
+
+/* job_drain - qmgr must stop: nothing to do, jobs finish on their own */
+void
+job_drain(void)
+{
+}

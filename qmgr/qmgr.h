@@ -1,0 +1,80 @@
+/*
+ * qmgr.h - the queue manager's internal interfaces.
+ *
+ * qmgr.c: main, connections from smtpd-in and mailsiftctl, the queue
+ *         directory (recovery at start, scans, counts), statistics.
+ * job.c: one message from "new" to "done": commit, pipeline stages,
+ *        delivery through reinject, the client's reply.
+ * dedup.c: fingerprints of delivered messages whose client may not have
+ *          seen the reply, so that its retry is not delivered twice.
+ * received.c: the Received: header line qmgr adds.
+ */
+#ifndef QMGR_H
+#define QMGR_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "event.h"
+#include "ipc.h"
+#include "queue.h"
+
+enum job_state {
+	JOB_RECEIVING,		/* smtpd-in is writing the file */
+	JOB_PIPELINE,		/* stages running */
+	JOB_DELIVERING,		/* reinject has it */
+	JOB_REPLIED,		/* smtpd-in has the reply; wait for done */
+};
+
+struct job {
+	char			 id[QUEUE_ID_MAX];
+	int			 client_fd;	/* smtpd-in's connection */
+	int			 queue_fd;	/* the queue file */
+	enum job_state		 state;
+	char			 dir[16];	/* incoming or active */
+	struct queue_env	 env;
+	long long		 committed_ms;
+	int			 stage;		/* next pipeline stage */
+	struct event_timer	*deadline;
+	int			 timed_out;
+	int			 client_gone;	/* smtpd-in hung up early */
+	/* delivery */
+	int			 rj_fd;		/* reinject connection */
+	int			 rj_aborted;
+	char			**reply;	/* final reply per recipient */
+	int			*delivered;	/* per recipient: 1 if 2xx */
+	int			*suppressed;	/* duplicate of a delivery */
+	char			*dup_of;	/* id of the earlier delivery */
+	struct buf		 extra;		/* header lines to prepend */
+	struct job		*next;
+};
+
+/* qmgr.c */
+extern struct job *jobs;
+void	qmgr_stat_count(const char *what);
+void	qmgr_stat_latency(long long ms);
+int	qmgr_path(struct buf *, const char *dir, const char *id);
+int	qmgr_dirsync(const char *dir);
+void	qmgr_recover_pending(void);
+
+/* job.c */
+void	job_new(int client_fd);
+void	job_client_ready(int fd, int events, void *ctx);
+void	job_free(struct job *);
+int	job_count(void);
+void	job_drain(void);
+
+/* dedup.c */
+void	dedup_load(void);
+void	dedup_expire(void);
+int	dedup_lookup(struct job *);
+void	dedup_record(struct job *);
+void	dedup_record_file(int fd, const struct queue_env *, const char *);
+int	dedup_count(void);
+
+/* received.c */
+void	received_line(struct buf *, const struct queue_env *,
+	    const char *myhostname);
+
+#endif
