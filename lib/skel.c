@@ -263,8 +263,8 @@ skel_main(int argc, char **argv, const struct skel_service *service)
 	buf_free(&err);
 	skel_setup_logging(skel_name());
 	/* children log to file/syslog; stderr belongs to the master */
-	if (have_master && (cf->log_file[0] ||
-	    strcmp(cf->syslog_facility, "none") != 0))
+	if (have_master && getenv("MAILSIFT_LOG_STDERR") == NULL &&
+	    (cf->log_file[0] || strcmp(cf->syslog_facility, "none") != 0))
 		log_set_stderr(0);
 	if (svc->pre_jail)
 		svc->pre_jail();

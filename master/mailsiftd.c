@@ -749,6 +749,8 @@ main(int argc, char **argv)
 		log_fatal("%s", buf_str(&err));
 	if (!foreground)
 		daemonize();
+	else
+		setenv("MAILSIFT_LOG_STDERR", "1", 1);	/* children too */
 	pidfile_write(pidfh);
 	master_started = time(NULL);
 
