@@ -262,6 +262,9 @@ skel_main(int argc, char **argv, const struct skel_service *service)
 	xfree(overrides);
 	buf_free(&err);
 	skel_setup_logging(skel_name());
+	/* like Postfix: children live in the queue directory */
+	if (chdir(cf->queue_directory) < 0)
+		log_fatal("chdir %s: %m", cf->queue_directory);
 	/* children log to file/syslog; stderr belongs to the master */
 	if (have_master && getenv("MAILSIFT_LOG_STDERR") == NULL &&
 	    (cf->log_file[0] || strcmp(cf->syslog_facility, "none") != 0))

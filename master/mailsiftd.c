@@ -739,6 +739,8 @@ main(int argc, char **argv)
 		log_fatal("cannot open log file %s: %m", config->log_file);
 	umask(022);
 	make_dirs(config);
+	if (chdir(config->queue_directory) < 0)
+		log_fatal("chdir %s: %m", config->queue_directory);
 	pidfh = pidfile_open(config->pid_file, 0644, &other);
 	if (pidfh == NULL) {
 		if (errno == EEXIST)
