@@ -166,7 +166,8 @@ dedup_record(struct job *j)
 		return;
 	flags = xcalloc((size_t)j->env.nrcpt, sizeof(int));
 	for (i = 0; i < j->env.nrcpt; i++) {
-		flags[i] = j->delivered[i] || j->suppressed[i];
+		flags[i] = j->delivered[i] || j->suppressed[i] ||
+		    j->bounced[i];
 		any |= flags[i];
 	}
 	if (any) {

@@ -98,6 +98,10 @@ job_free(struct job *j)
 	if (*pp)
 		*pp = j->next;
 	event_timer_cancel(j->deadline);
+	if (j->dsn)
+		j->dsn->parent = NULL;	/* it will find nobody to tell */
+	if (j->parent)
+		j->parent->dsn = NULL;
 	if (j->client_fd >= 0) {
 		event_del(j->client_fd);
 		close(j->client_fd);
@@ -113,6 +117,7 @@ job_free(struct job *j)
 	xfree(j->reply);
 	xfree(j->delivered);
 	xfree(j->suppressed);
+	xfree(j->bounced);
 	xfree(j->dup_of);
 	buf_free(&j->extra);
 	queue_env_free(&j->env);
@@ -201,6 +206,41 @@ deadline_expired(void *ctx)
 	job_reply(j);
 }
 
+/* job_arm - per-recipient state and the deadline of a committed job */
+static void
+job_arm(struct job *j)
+{
+	size_t n = (size_t)j->env.nrcpt;
+
+	j->reply = xcalloc(n, sizeof(char *));
+	j->delivered = xcalloc(n, sizeof(int));
+	j->suppressed = xcalloc(n, sizeof(int));
+	j->bounced = xcalloc(n, sizeof(int));
+	j->committed_ms = event_now_ms();
+	j->state = JOB_PIPELINE;
+	j->deadline = event_timer(cf->filter_timeout * 1000L,
+	    deadline_expired, j);
+}
+
+/* job_start_internal - deliver a message qmgr made itself (a DSN) */
+void
+job_start_internal(struct job *j)
+{
+	job_arm(j);
+	j->next = jobs;
+	jobs = j;
+	job_deliver(j);
+}
+
+/* job_discard - drop an internal job that could not start */
+void
+job_discard(struct job *j)
+{
+	remove_file(j);
+	j->parent = NULL;
+	job_free(j);
+}
+
 /* commit_check - validate what smtpd-in wrote; -1 with why */
 static int
 commit_check(struct job *j, struct buf *why)
@@ -276,13 +316,7 @@ job_commit(struct job *j)
 	}
 	snprintf(j->dir, sizeof(j->dir), "active");
 	n = j->env.nrcpt;
-	j->reply = xcalloc((size_t)n, sizeof(char *));
-	j->delivered = xcalloc((size_t)n, sizeof(int));
-	j->suppressed = xcalloc((size_t)n, sizeof(int));
-	j->committed_ms = event_now_ms();
-	j->state = JOB_PIPELINE;
-	j->deadline = event_timer(cf->filter_timeout * 1000L,
-	    deadline_expired, j);
+	job_arm(j);
 	log_info("%s: from=<%s>, size=%lld, nrcpt=%d", j->id, j->env.sender,
 	    j->env.msg_len, n);
 	qmgr_stat_count("received");
@@ -395,7 +429,7 @@ rj_ready(int fd, int events, void *ctx)
 	ipc_msg_free(&m);
 	if (j->timed_out) {
 		/* the client already has its 451: only remember */
-		if (any)
+		if (any && !j->internal)
 			dedup_record(j);
 		job_maybe_free(j);
 		return;
@@ -499,48 +533,144 @@ client_reply(struct job *j, int i, struct buf *out)
 		    code, j->id, r);
 }
 
+/* handled - recipient i needs nothing more from this attempt */
+static int
+handled(const struct job *j, int i)
+{
+	return j->suppressed[i] || j->delivered[i] || j->bounced[i];
+}
+
 /*
- * smtp_reply - one reply for every recipient (SMTP): all delivered →
- * 250; all rejected → the 5xx; otherwise 451, and a retry delivers
- * only what is left (the delivered part is remembered).
+ * smtp_reply - one reply for every recipient (SMTP input).  All
+ * delivered: 250.  All refused: the next hop's 5xx, the client bounces.
+ * Some delivered and some refused: 250 "..., but N BOUNCE" (the DSN was
+ * sent by bounce.c).  Any temporary failure: 451; if part of the
+ * message got through, the retry delivers only the rest (dedup.c).
  */
 static void
 smtp_reply(struct job *j, struct buf *out, int *partial)
 {
-	int i, ok = 0, rej = 0, first_tmp = -1, first_rej = -1, first_ok = -1;
+	int i, done = 0, rej = 0, tmp = 0, bounced = 0, first_tmp = -1;
+	int first_rej = -1, first_ok = -1;
 
 	for (i = 0; i < j->env.nrcpt; i++) {
 		const char *r = j->reply[i];
 
-		if (j->suppressed[i] || (r && r[0] == '2')) {
-			ok++;
-			if (first_ok < 0 && !j->suppressed[i])
+		if (handled(j, i)) {
+			done++;
+			bounced += j->bounced[i];
+			if (first_ok < 0 && j->delivered[i])
 				first_ok = i;
 		} else if (r && r[0] == '5') {
 			rej++;
 			if (first_rej < 0)
 				first_rej = i;
-		} else if (first_tmp < 0) {
-			first_tmp = i;
+		} else {
+			tmp++;
+			if (first_tmp < 0)
+				first_tmp = i;
 		}
 	}
 	*partial = 0;
-	if (ok == j->env.nrcpt)
+	if (done == j->env.nrcpt && bounced == 0) {
 		client_reply(j, first_ok >= 0 ? first_ok : 0, out);
-	else if (rej == j->env.nrcpt)
+	} else if (done == j->env.nrcpt) {
+		if (first_ok >= 0)
+			client_reply(j, first_ok, out);
+		else
+			buf_addf(out, "250 2.5.0 Ok, id=%s", j->id);
+		buf_addf(out, ", %s%d BOUNCE", bounced < j->env.nrcpt ?
+		    "but " : "", bounced);
+	} else if (rej == j->env.nrcpt) {
 		client_reply(j, first_rej, out);
-	else if (ok == 0 && first_tmp >= 0)
+	} else if (done == 0 && tmp > 0) {
 		client_reply(j, first_tmp, out);
-	else {
-		*partial = ok > 0;
-		if (first_tmp >= 0 && !*partial) {
-			client_reply(j, first_tmp, out);
+	} else {
+		*partial = 1;
+		buf_addf(out, "451 4.5.0 Partial delivery, id=%s: %d of %d "
+		    "recipients done; retry for the others", j->id, done,
+		    j->env.nrcpt);
+	}
+}
+
+/*
+ * need_dsn - SMTP input with recipients refused while others were
+ * delivered (or will be retried): they need a DSN from us.  Marks in
+ * which those that want one; those that don't (null sender, NOTIFY)
+ * are marked bounced at once.  Returns how many DSN recipients.
+ */
+static int
+need_dsn(struct job *j, int *which)
+{
+	int i, rej = 0, others = 0, n = 0;
+
+	for (i = 0; i < j->env.nrcpt; i++) {
+		if (!handled(j, i) && j->reply[i] && j->reply[i][0] == '5')
+			rej++;
+		else
+			others++;
+	}
+	if (rej == 0 || others == 0)
+		return 0;
+	for (i = 0; i < j->env.nrcpt; i++) {
+		if (handled(j, i) || !j->reply[i] || j->reply[i][0] != '5')
+			continue;
+		if (bounce_wanted(&j->env, i)) {
+			which[i] = 1;
+			n++;
 		} else {
-			buf_addf(out, "451 4.5.0 Partial delivery, id=%s: %d of "
-			    "%d recipients accepted; retry for the others",
-			    j->id, ok, j->env.nrcpt);
+			j->bounced[i] = 1;
+			log_info("%s: to=<%s>, status=bounced (%s), no DSN "
+			    "(null sender or NOTIFY)", j->id, j->env.rcpt[i].addr,
+			    j->reply[i]);
 		}
 	}
+	return n;
+}
+
+/* job_bounce_done - the DSN for job j was delivered (ok) or not */
+void
+job_bounce_done(struct job *j, int ok)
+{
+	int i;
+
+	j->dsn = NULL;
+	if (j->state == JOB_REPLIED)
+		return;		/* timed out meanwhile: the client has a 451 */
+	for (i = 0; i < j->env.nrcpt; i++) {
+		if (!handled(j, i) && j->reply[i] && j->reply[i][0] == '5' &&
+		    bounce_wanted(&j->env, i)) {
+			j->bounced[i] = ok;
+			if (ok)
+				log_info("%s: to=<%s>, status=bounced (%s)",
+				    j->id, j->env.rcpt[i].addr, j->reply[i]);
+		}
+	}
+	if (!ok)
+		log_warn("%s: the DSN could not be delivered; the client "
+		    "gets 451 and will retry", j->id);
+	job_reply(j);
+}
+
+/* internal_done - a DSN job finished: report to its parent */
+static void
+internal_done(struct job *d)
+{
+	struct job *parent = d->parent;
+	int ok = d->delivered[0];
+
+	d->parent = NULL;
+	if (parent)
+		parent->dsn = NULL;
+	d->state = JOB_REPLIED;
+	log_info("%s: DSN %s: %s", d->id, ok ? "delivered" : "failed",
+	    d->reply[0] ? d->reply[0] : "no reply");
+	if (d->rj_fd < 0) {
+		remove_file(d);
+		job_free(d);
+	}
+	if (parent)
+		job_bounce_done(parent, ok);
 }
 
 /* job_reply - tell smtpd-in what to answer its client */
@@ -549,12 +679,27 @@ job_reply(struct job *j)
 {
 	struct ipc_msg m;
 	struct buf r = BUF_INIT, name = BUF_INIT, first = BUF_INIT;
-	int i, partial = 0, lmtp, tempfail = 0, delivered = 0;
+	int i, partial = 0, lmtp, tempfail = 0, delivered = 0, *which;
 	long long ms = event_now_ms() - j->committed_ms;
 
+	if (j->internal) {
+		internal_done(j);
+		return;
+	}
+	lmtp = j->env.proto && strcmp(j->env.proto, "LMTP") == 0;
+	if (!lmtp && !j->dsn_tried && !j->timed_out) {
+		which = xcalloc((size_t)j->env.nrcpt, sizeof(int));
+		if (need_dsn(j, which) > 0) {
+			j->dsn_tried = 1;
+			if (bounce_start(j, which) == 0) {
+				xfree(which);
+				return;		/* job_bounce_done goes on */
+			}
+		}
+		xfree(which);
+	}
 	event_timer_cancel(j->deadline);
 	j->deadline = NULL;
-	lmtp = j->env.proto && strcmp(j->env.proto, "LMTP") == 0;
 	ipc_msg_init(&m);
 	ipc_add(&m, "status", "ok");
 	if (!lmtp) {
@@ -577,13 +722,13 @@ job_reply(struct job *j)
 		}
 	}
 	for (i = 0; i < j->env.nrcpt; i++)
-		delivered += j->delivered[i];
+		delivered += j->delivered[i] || j->bounced[i];
 	log_info("%s: reply=%s, delay=%lld.%03llds", j->id, buf_str(&first),
 	    ms / 1000, ms % 1000);
-	qmgr_stat_count(tempfail ? "tempfailed" : delivered ? "delivered" :
-	    first.data[0] == '5' ? "rejected" : "delivered");
+	qmgr_stat_count(tempfail ? "tempfailed" : first.data[0] == '5' ?
+	    "rejected" : "delivered");
 	qmgr_stat_latency(ms);
-	/* a 451 after some recipients got it: the retry must not repeat */
+	/* a 451 after some recipients were done: the retry must not repeat */
 	if ((tempfail || partial) && delivered)
 		dedup_record(j);
 	j->state = JOB_REPLIED;
@@ -592,7 +737,7 @@ job_reply(struct job *j)
 			log_warn("%s: smtpd-in went away before the reply",
 			    j->id);
 		j->client_gone = 1;
-		if (!((tempfail || partial) && delivered) && delivered)
+		if (!(tempfail || partial) && delivered)
 			dedup_record(j);
 		if (j->client_fd >= 0) {
 			event_del(j->client_fd);

@@ -8,6 +8,7 @@
  * dedup.c: fingerprints of delivered messages whose client may not have
  *          seen the reply, so that its retry is not delivered twice.
  * received.c: the Received: header line qmgr adds.
+ * bounce.c: DSNs for recipients refused while others were accepted.
  */
 #ifndef QMGR_H
 #define QMGR_H
@@ -47,6 +48,11 @@ struct job {
 	int			*suppressed;	/* duplicate of a delivery */
 	char			*dup_of;	/* id of the earlier delivery */
 	struct buf		 extra;		/* header lines to prepend */
+	int			*bounced;	/* a DSN went to the sender */
+	int			 dsn_tried;
+	int			 internal;	/* made by qmgr: no client */
+	struct job		*parent;	/* a DSN: the job it reports on */
+	struct job		*dsn;		/* the DSN job reporting on us */
 	struct job		*next;
 };
 
@@ -64,6 +70,13 @@ void	job_client_ready(int fd, int events, void *ctx);
 void	job_free(struct job *);
 int	job_count(void);
 void	job_drain(void);
+void	job_discard(struct job *);
+void	job_start_internal(struct job *);
+void	job_bounce_done(struct job *, int ok);
+
+/* bounce.c */
+int	bounce_wanted(const struct queue_env *, int);
+int	bounce_start(struct job *, const int *which);
 
 /* dedup.c */
 void	dedup_load(void);
