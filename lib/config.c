@@ -80,34 +80,35 @@ set_raw(struct raw *raw, const char *line, const char *where,
     struct buf *err)
 {
 	const char *eq = strchr(line, '=');
-	char *name, *value;
+	char *name, *value, *name_mem, *value_mem;
 	int i;
 
 	if (eq == NULL) {
 		buf_addf(err, "%s: missing '=' in \"%.60s\"", where, line);
 		return -1;
 	}
-	name = trim(xstrndup(line, (size_t)(eq - line)));
-	value = trim(xstrdup(eq + 1));
+	/* trim() may move past leading blanks: free what was allocated */
+	name = trim(name_mem = xstrndup(line, (size_t)(eq - line)));
+	value = trim(value_mem = xstrdup(eq + 1));
 	i = param_index(name, strlen(name));
 	if (i < 0) {
 		buf_addf(err, "%s: unknown parameter \"%s\"", where, name);
-		xfree(name);
-		xfree(value);
+		xfree(name_mem);
+		xfree(value_mem);
 		return -1;
 	}
 	xfree(raw[i].value);
 	xfree(raw[i].where);
 	raw[i].value = xstrdup(value);
 	raw[i].where = xstrdup(where);
-	xfree(name);
-	xfree(value);
+	xfree(name_mem);
+	xfree(value_mem);
 	return 0;
 }
 
 /* read_file - read every logical line of path into raw */
 static int
-read_file(struct raw *raw, const char *path, struct buf *err)
+read_file(struct raw *raw, const char *path, struct buf *err, int lenient)
 {
 	FILE *fp;
 	char *line = NULL;
@@ -146,7 +147,9 @@ read_file(struct raw *raw, const char *path, struct buf *err)
 			if (set_raw(raw, buf_str(&logical), buf_str(&where),
 			    err) < 0) {
 				rc = -1;
-				break;
+				if (!lenient)
+					break;
+				buf_adds(err, "; ");
 			}
 			buf_reset(&logical);
 		}
@@ -305,14 +308,10 @@ bad:
 	return -1;
 }
 
-/*
- * config_load - read dir/mailsift.cf, apply "name=value" overrides,
- * expand and check everything.  On error returns NULL with the reason
- * (file:line and parameter) in err.
- */
-struct config *
-config_load(const char *dir, char *const *overrides, int noverrides,
-    struct buf *err)
+/* load - config_load, optionally going on past bad lines */
+static struct config *
+load(const char *dir, char *const *overrides, int noverrides,
+    struct buf *err, int lenient)
 {
 	struct raw *raw = xcalloc((size_t)config_nparams, sizeof(*raw));
 	struct config *c = xcalloc(1, sizeof(*c));
@@ -324,7 +323,7 @@ config_load(const char *dir, char *const *overrides, int noverrides,
 	for (i = 0; i < config_nparams; i++)
 		raw[i].value = xstrdup(config_params[i].def);
 	buf_addf(&path, "%s/mailsift.cf", dir);
-	if (read_file(raw, buf_str(&path), err) < 0)
+	if (read_file(raw, buf_str(&path), err, lenient) < 0 && !lenient)
 		rc = -1;
 	for (i = 0; rc == 0 && i < noverrides; i++) {
 		buf_reset(&w);
@@ -344,8 +343,20 @@ config_load(const char *dir, char *const *overrides, int noverrides,
 	for (i = 0; rc == 0 && i < config_nparams; i++) {
 		buf_reset(&val);
 		if (expand(raw, i, 0, &val, err) < 0 ||
-		    convert(c, i, buf_str(&val), raw[i].where, err) < 0)
-			rc = -1;
+		    convert(c, i, buf_str(&val), raw[i].where, err) < 0) {
+			if (!lenient) {
+				rc = -1;
+				continue;
+			}
+			/* keep going with the default of this one */
+			buf_adds(err, "; ");
+			xfree(raw[i].value);
+			xfree(raw[i].where);
+			raw[i].value = xstrdup(config_params[i].def);
+			raw[i].where = NULL;
+			i--;
+			continue;
+		}
 		if (raw[i].where) {
 			c->set = xreallocarray(c->set, (size_t)c->nset + 1,
 			    sizeof(char *));
@@ -365,6 +376,29 @@ config_load(const char *dir, char *const *overrides, int noverrides,
 		return NULL;
 	}
 	return c;
+}
+
+/*
+ * config_load - read dir/mailsift.cf, apply "name=value" overrides,
+ * expand and check everything.  On error returns NULL with the reason
+ * (file:line and parameter) in err.
+ */
+struct config *
+config_load(const char *dir, char *const *overrides, int noverrides,
+    struct buf *err)
+{
+	return load(dir, overrides, noverrides, err, 0);
+}
+
+/*
+ * config_load_lenient - like config_load, but a bad line is reported in
+ * err and its parameter keeps its default.  For tools that must still
+ * find the daemon when the file is broken (mailsiftctl status/stop).
+ */
+struct config *
+config_load_lenient(const char *dir, struct buf *err)
+{
+	return load(dir, NULL, 0, err, 1);
 }
 
 /* config_free - release a configuration */

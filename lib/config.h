@@ -43,6 +43,7 @@ extern const int config_nparams;
 
 struct config	*config_load(const char *dir, char *const *overrides, int,
 		    struct buf *err);
+struct config	*config_load_lenient(const char *dir, struct buf *err);
 void		 config_free(struct config *);
 void		 config_dump(const struct config *, int changed_only,
 		    struct buf *out);

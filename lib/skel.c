@@ -261,7 +261,7 @@ skel_main(int argc, char **argv, const struct skel_service *service)
 	cf = c;
 	xfree(overrides);
 	buf_free(&err);
-	skel_setup_logging(skel_name());
+	skel_setup_logging(svc->name);
 	/* like Postfix: children live in the queue directory */
 	if (chdir(cf->queue_directory) < 0)
 		log_fatal("chdir %s: %m", cf->queue_directory);

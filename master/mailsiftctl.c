@@ -305,8 +305,13 @@ main(int argc, char **argv)
 	if (argc < 1)
 		usage();
 	if ((c = config_load(confdir, NULL, 0, &err)) == NULL) {
-		fprintf(stderr, "mailsiftctl: %s\n", buf_str(&err));
-		return 1;
+		/* still find the daemon; mailsiftd judges the file itself */
+		fprintf(stderr, "mailsiftctl: warning: %s\n", buf_str(&err));
+		buf_reset(&err);
+		if ((c = config_load_lenient(confdir, &err)) == NULL) {
+			fprintf(stderr, "mailsiftctl: %s\n", buf_str(&err));
+			return 1;
+		}
 	}
 	cf = c;
 	cmd = argv[0];

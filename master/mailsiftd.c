@@ -717,8 +717,13 @@ main(int argc, char **argv)
 		}
 		buf_free(&path);
 	}
-	if (getpwnam(config->mail_owner) == NULL)
-		log_fatal("mail_owner %s: no such user", config->mail_owner);
+	if (getpwnam(config->mail_owner) == NULL) {
+		if (!test_only)
+			log_fatal("mail_owner %s: no such user",
+			    config->mail_owner);
+		log_warn("mail_owner %s: no such user (make install or make "
+		    "run creates it)", config->mail_owner);
+	}
 	if (test_only) {
 		printf("mailsiftd: configuration in %s is valid\n", confdir);
 		return 0;

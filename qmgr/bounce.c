@@ -233,6 +233,7 @@ bounce_start(struct job *j, const int *which)
 		job_discard(d);
 		return -1;
 	}
+	e->state = QUEUE_RECEIVED;
 	buf_free(&msg);
 	log_info("%s: sender non-delivery notification: %s", j->id, d->id);
 	j->dsn = d;

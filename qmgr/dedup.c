@@ -7,7 +7,10 @@
  * delivery), the client retries and the message would be delivered
  * twice.  So qmgr keeps, for duplicate_window, a fingerprint of each
  * such delivery: sender, XFORWARD IDENT (the client's queue id), size,
- * a hash of the content, and which recipients were delivered.  A
+ * a hash of the content, and which recipients were delivered.  Only
+ * messages whose client named its queue id (Postfix does, with
+ * smtp_send_xforward_command) are remembered: without it a legitimate
+ * second copy could not be told from a retry.  A
  * retry that matches is answered 250 for those recipients without a
  * second delivery.  Records live in memory and in $queue/sent/ID, so a
  * restart keeps them.
@@ -162,8 +165,8 @@ dedup_record(struct job *j)
 	struct dedup *d;
 	int *flags, i, any = 0;
 
-	if (cf->duplicate_window == 0)
-		return;
+	if (cf->duplicate_window == 0 || *ident_of(&j->env) == '\0')
+		return;		/* without the client's queue id: no guess */
 	flags = xcalloc((size_t)j->env.nrcpt, sizeof(int));
 	for (i = 0; i < j->env.nrcpt; i++) {
 		flags[i] = j->delivered[i] || j->suppressed[i] ||
@@ -191,7 +194,7 @@ dedup_record_file(int fd, const struct queue_env *e, const char *flags)
 	int *del, i, any = 0;
 
 	(void)fd;
-	if (cf->duplicate_window == 0)
+	if (cf->duplicate_window == 0 || *ident_of(e) == '\0')
 		return;
 	del = xcalloc((size_t)e->nrcpt, sizeof(int));
 	for (i = 0; i < e->nrcpt && flags[i]; i++) {
@@ -221,7 +224,7 @@ dedup_lookup(struct job *j)
 	time_t now = time(NULL);
 	int i, k, hits = 0;
 
-	if (ndedup == 0)
+	if (ndedup == 0 || *ident == '\0')
 		return 0;
 	for (d = bucket[key(ident, e->sender, e->msg_len, e->hash)]; d;
 	    d = d->next) {

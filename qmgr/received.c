@@ -57,11 +57,8 @@ received_line(struct buf *b, const struct queue_env *e, const char *me)
 	buf_adds(b, "Received: from ");
 	add_clean(b, helo ? helo : name ? name : "unknown", 255);
 	buf_adds(b, " (");
-	if (name) {
-		add_clean(b, name, 255);
-		buf_addc(b, ' ');
-	}
-	buf_addc(b, '[');
+	add_clean(b, name ? name : "unknown", 255);
+	buf_adds(b, " [");
 	add_clean(b, addr ? addr : "unknown", 64);
 	buf_adds(b, "])\r\n\tby ");
 	add_clean(b, me, 255);

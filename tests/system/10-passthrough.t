@@ -54,8 +54,8 @@ ok "message is byte-for-byte unchanged after the Received: line" \
 	cmp "$msg" "$got.rest"
 like "$rcvd" "^Received: from client\.test \(localhost \[127\.0\.0\.1\]\)"$'\r\n\t'"by filter\.example\.test \(mailsift\) with ESMTP id $id"$'\r\n\t'"for <user@example\.test>; [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} \+0000" \
 	"Received: line names client, host, protocol, id, recipient and date"
-is "$(sink_env_get "$got.env" 'e["mail_from"]')" "alice@sender.test" "envelope sender kept"
-like "$(sink_env_get "$got.env" 'e["xforward"]')" '"ADDR": "127.0.0.1"' \
+is "$(sink_env_get "${got%.eml}.env" 'e["mail_from"]')" "alice@sender.test" "envelope sender kept"
+like "$(sink_env_get "${got%.eml}.env" 'e["xforward"]')" '"ADDR": "127.0.0.1"' \
 	"XFORWARD to the next hop names our client"
 like "$(ms_log ms)" "$id: from=<alice@sender.test>, size=[0-9]+, nrcpt=1" "qmgr logs from=/size/nrcpt"
 like "$(ms_log ms)" "$id: to=<user@example.test>, relay=.*status=sent" "reinject logs to=/status=sent"
@@ -68,9 +68,9 @@ ok "the sink got it" sink_wait sink 2 50
 got=$(sink_last sink)
 like "$(head -c 200 "$got")" '^Received: from orig\.helo\.test \(mx\.client\.test \[192\.0\.2\.7\]\)' \
 	"Received: line uses the XFORWARD client"
-is "$(sink_env_get "$got.env" 'e["xforward"]["ADDR"]')" "192.0.2.7" "XFORWARD ADDR forwarded"
-is "$(sink_env_get "$got.env" 'e["xforward"]["IDENT"]')" "ABC123" "XFORWARD IDENT forwarded"
-is "$(sink_env_get "$got.env" 'e["xforward"]["HELO"]')" "orig.helo.test" "XFORWARD HELO forwarded"
+is "$(sink_env_get "${got%.eml}.env" 'e["xforward"]["ADDR"]')" "192.0.2.7" "XFORWARD ADDR forwarded"
+is "$(sink_env_get "${got%.eml}.env" 'e["xforward"]["IDENT"]')" "ABC123" "XFORWARD IDENT forwarded"
+is "$(sink_env_get "${got%.eml}.env" 'e["xforward"]["HELO"]')" "orig.helo.test" "XFORWARD HELO forwarded"
 
 # Two recipients over SMTP: one reply, no "for" clause.
 out=$($SEND --from a@sender.test --to user@example.test --to user2@example.test "$msg")
@@ -78,7 +78,7 @@ like "$out" '^250 2\.6\.0 ' "two recipients, one 250"
 ok "the sink got it" sink_wait sink 3 50
 got=$(sink_last sink)
 unlike "$(head -c 300 "$got")" 'for <' "no 'for' clause with two recipients"
-is "$(sink_env_get "$got.env" 'len(e["rcpts"])')" "2" "both recipients relayed"
+is "$(sink_env_get "${got%.eml}.env" 'len(e["rcpts"])')" "2" "both recipients relayed"
 
 # LMTP in: one reply per recipient.
 out=$($SEND --lmtp --from a@sender.test --to user@example.test --to user2@example.test "$msg")

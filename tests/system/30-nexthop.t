@@ -28,8 +28,8 @@ like "$out" '^250 2\.6\.0 Ok, id=[0-9A-F]+, from MTA: 250 2\.0\.0 Ok: queued as 
 	"SMTP, one of two recipients refused: 250 ..., but 1 BOUNCE"
 ok "the accepted copy and the DSN reached the sink" sink_wait sink 2 50
 dsn=$(sink_last sink)
-is "$(sink_env_get "$dsn.env" 'e["mail_from"]')" "" "the DSN comes from the null sender"
-is "$(sink_env_get "$dsn.env" 'e["rcpts"][0]["addr"]')" "a@x.test" "the DSN goes to the sender"
+is "$(sink_env_get "${dsn%.eml}.env" 'e["mail_from"]')" "" "the DSN comes from the null sender"
+is "$(sink_env_get "${dsn%.eml}.env" 'e["rcpts"][0]["addr"]')" "a@x.test" "the DSN goes to the sender"
 body=$(cat "$dsn")
 like "$body" 'Content-Type: multipart/report; report-type=delivery-status' "DSN is a multipart/report"
 like "$body" 'Final-Recipient: rfc822; user2@example\.test' "DSN names the refused recipient"
