@@ -125,7 +125,8 @@ read_file(struct raw *raw, const char *path, struct buf *err, int lenient)
 		n = getline(&line, &cap, fp);
 		if (n >= 0)
 			lineno++;
-		if (n >= 0 && line[0] == '#')
+		/* a comment: '#' first on the line, after white space or not */
+		if (n >= 0 && line[strspn(line, " \t")] == '#')
 			continue;
 		/* a continuation line: white space first, then something */
 		if (n > 0 && isspace((unsigned char)line[0]) &&
@@ -434,8 +435,16 @@ config_dump(const struct config *c, int changed_only, struct buf *out)
 			continue;
 		field = (const char *)c + param_offset[i];
 		buf_addf(out, "%s = ", config_params[i].name);
-		if (strcmp(config_params[i].type, "STR") == 0)
-			buf_adds(out, *(char *const *)field);
+		if (strcmp(config_params[i].type, "STR") == 0) {
+			const char *v = *(char *const *)field;
+
+			/* the value is expanded: a '$' in it is literal */
+			for (; *v; v++) {
+				if (*v == '$')
+					buf_addc(out, '$');
+				buf_addc(out, *v);
+			}
+		}
 		else if (strcmp(config_params[i].type, "BOOL") == 0)
 			buf_adds(out, *(const int *)field ? "yes" : "no");
 		else if (strcmp(config_params[i].type, "TIME") == 0)

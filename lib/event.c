@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@ struct handler {
 	event_fn	 fn;
 	void		*ctx;
 	int		 events;	/* 0: not registered */
+	uint32_t	 gen;		/* bumped at every registration */
 };
 
 struct event_timer {
@@ -83,9 +85,15 @@ event_add(int fd, int events, event_fn fn, void *ctx)
 	}
 	if (handlers[fd].events)
 		log_panic("%s: fd %d already registered", __func__, fd);
+	/*
+	 * The event carries fd and generation: an event fetched for an fd
+	 * that a callback then closed and reused is not delivered to the
+	 * new registration.
+	 */
+	handlers[fd].gen++;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = ep_events(events);
-	ev.data.fd = fd;
+	ev.data.u64 = (uint64_t)handlers[fd].gen << 32 | (uint32_t)fd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		log_panic("%s: epoll_ctl add %d: %m", __func__, fd);
 	handlers[fd].fn = fn;
@@ -103,7 +111,7 @@ event_mod(int fd, int events)
 		log_panic("%s: fd %d not registered", __func__, fd);
 	memset(&ev, 0, sizeof(ev));
 	ev.events = ep_events(events);
-	ev.data.fd = fd;
+	ev.data.u64 = (uint64_t)handlers[fd].gen << 32 | (uint32_t)fd;
 	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
 		log_panic("%s: epoll_ctl mod %d: %m", __func__, fd);
 	handlers[fd].events = events | 0x100;
@@ -175,9 +183,10 @@ event_run_once(long max_wait_ms)
 	if (n < 0 && errno != EINTR)
 		log_fatal("epoll_wait: %m");
 	for (i = 0; i < n; i++) {
-		fd = evs[i].data.fd;
-		if (fd >= nhandlers || !handlers[fd].events)
-			continue;	/* deleted by an earlier callback */
+		fd = (int)(uint32_t)evs[i].data.u64;
+		if (fd >= nhandlers || !handlers[fd].events ||
+		    handlers[fd].gen != (uint32_t)(evs[i].data.u64 >> 32))
+			continue;	/* deleted (or reused) by a callback */
 		got = 0;
 		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			got |= EV_READ;

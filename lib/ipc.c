@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -262,7 +263,8 @@ ipc_getl(const struct ipc_msg *m, const char *name, long long *out)
 	char *end;
 	long long n;
 
-	if (v == NULL || *v == '\0')
+	if (v == NULL || !(isdigit((unsigned char)*v) || (*v == '-' &&
+	    isdigit((unsigned char)v[1]))))
 		return -1;
 	errno = 0;
 	n = strtoll(v, &end, 10);

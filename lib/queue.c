@@ -327,8 +327,11 @@ field(char **pp, int *bad)
 	start = s;
 	while (*s && *s != ' ')
 		s++;
-	if (*s == ' ')
+	if (*s == ' ') {
 		*s++ = '\0';
+		if (*s == '\0' || *s == ' ')
+			*bad = 1;	/* trailing or doubled space */
+	}
 	*pp = s;
 	if (strcmp(start, "-") == 0)
 		return NULL;
@@ -350,7 +353,7 @@ parse_header(const char *p, struct queue_env *e)
 
 	if (sscanf(p, "MAILSIFT-QUEUE 1 S=%c M=%10lld L=%12lld N=%10lld "
 	    "K=%16" SCNx64 " P=%12lld Q=%10lld\n%n", &state, &m, &l, &n, &k,
-	    &q, &x, &used) != 7 || used != HDR_LEN)
+	    &q, &x, &used) != 7 || used != HDR_LEN || p[HDR_LEN - 1] != '\n')
 		return -1;
 	if (!strchr("RCUDX", state) || m < HDR_LEN || l < 0 || n < 0 ||
 	    q < 0 || x < 0)
@@ -375,8 +378,11 @@ queue_read_envelope(int fd, struct queue_env *e, struct buf *err)
 	struct buf b = BUF_INIT;
 	char *p, *line, *nl, *rest;
 	int bad = 0, saw_end = 0;
+	char seen[26];
 	ssize_t n;
 	size_t need;
+
+	memset(seen, 0, sizeof(seen));
 
 	queue_env_init(e);
 	buf_reserve(&b, 4096);
@@ -419,17 +425,26 @@ queue_read_envelope(int fd, struct queue_env *e, struct buf *err)
 			break;
 		}
 		rest = line[1] ? line + 2 : line + 1;
+		/* every record but R appears at most once */
+		if (line[0] < 'A' || line[0] > 'Z' ||
+		    (line[0] != 'R' && seen[line[0] - 'A']++)) {
+			bad = 1;
+			break;
+		}
 		switch (line[0]) {
 		case 'I':
 			if (!queue_valid_id(rest) ||
 			    strlcpy(e->id, rest, sizeof(e->id)) >= sizeof(e->id))
 				bad = 1;
 			break;
-		case 'T':
-			if (sscanf(rest, "%lld.%lld", &e->arrival_sec,
-			    &e->arrival_usec) != 2)
+		case 'T': {
+			int used = 0;
+
+			if (sscanf(rest, "%lld.%6lld%n", &e->arrival_sec,
+			    &e->arrival_usec, &used) != 2 || rest[used] != '\0')
 				bad = 1;
 			break;
+		}
 		case 'C':
 			e->client_addr = field(&rest, &bad);
 			e->client_port = field(&rest, &bad);
@@ -477,6 +492,8 @@ queue_read_envelope(int fd, struct queue_env *e, struct buf *err)
 		}
 		if (!bad && *rest != '\0' && line[0] != 'I' && line[0] != 'T')
 			bad = 1;	/* trailing fields */
+		if (line[0] == 'I' && strchr(rest, ' '))
+			bad = 1;
 		if (saw_end)
 			break;
 	}

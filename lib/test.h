@@ -53,7 +53,7 @@ test_exit_hook(int status)
 } while (0)
 
 #define TEST_FATAL(stmt, ...) do {					\
-	int took_ = 0;							\
+	volatile int took_ = 0;						\
 	log_set_stderr(0);						\
 	log_set_exit_hook(test_exit_hook);				\
 	if (setjmp(test_jmp) == 0) {					\
