@@ -314,6 +314,7 @@ main(int argc, char **argv)
 		}
 	}
 	cf = c;
+	buf_free(&err);
 	cmd = argv[0];
 	if (strcmp(cmd, "status") == 0 && argc == 1)
 		return cmd_status();

@@ -254,6 +254,22 @@ _ms_check_leftovers() {
 	return 1
 }
 
+# _ms_check_sanitizers - fail when a mailsift program (an ASan/UBSan
+# build, MS_BIN=build/asan/bin) reported an error on its stderr
+_ms_check_sanitizers() {
+	local f bad=0
+	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
+	for f in "$T"/*/mailsiftd.out; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
+			diag "sanitizer report in $f:"
+			diag "$(grep -E -A30 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -80)"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
 # _ms_on_exit - EXIT trap: cleanups, leftover check, $T removal, exit status
 _ms_on_exit() {
 	local rc=$? i
@@ -264,6 +280,9 @@ _ms_on_exit() {
 		eval "${_ms_cleanups[i]}" >&2
 	done
 	if ! _ms_check_leftovers; then
+		_tap_failed=$((_tap_failed + 1))
+	fi
+	if ! _ms_check_sanitizers; then
 		_tap_failed=$((_tap_failed + 1))
 	fi
 	_ms_port_release
