@@ -14,14 +14,13 @@
 #include "queue.h"
 
 /*
- * One reply packet must hold reply_N=TEXT for every recipient of a
- * request: RJ_MAX_RCPTS replies of at most RJ_REPLY_MAX bytes fit in
- * IPC_MAX_PACKET with room to spare.
+ * One reply packet holds status, mta and reply_N for every recipient
+ * of the request, so a request may name at most IPC_MAX_ATTRS - 2
+ * recipients; a reply text is cut to RJ_REPLY_MAX bytes, and shorter
+ * still when that many would not fit in IPC_MAX_PACKET.
  */
-#define RJ_MAX_RCPTS	200
+#define RJ_MAX_RCPTS	(IPC_MAX_ATTRS - 2)
 #define RJ_REPLY_MAX	300
-_Static_assert(RJ_MAX_RCPTS * (RJ_REPLY_MAX + 16) + 1024 < IPC_MAX_PACKET,
-    "reinject reply packet may overflow");
 
 /* One request=deliver: the envelope and the recipients asked for. */
 struct rj_delivery {
