@@ -22,6 +22,9 @@
  *   request=deliver id=ID rcpts=N,N,..., fd: the queue file
  *                                    -> status=ok mta=NEXTHOP
  *                                       reply_N=SMTP-REPLY for each N
+ *                                       (over 253 recipients: reply=
+ *                                       SMTP-REPLY for all, reply_N
+ *                                       only where it differs)
  *   reinject sets the file's state to U (outcome unknown) just before
  *   the final dot, and does not send the dot if qmgr has hung up.
  *

@@ -6,7 +6,9 @@
  * connection at a time on private/reinject, one or more requests each
  * (ipc_proto.h):
  *   request=deliver id=ID rcpts=N,N,... + fd
- *     -> status=ok mta=NEXTHOP reply_N=SMTP-REPLY for each N
+ *     -> status=ok mta=NEXTHOP reply_N=SMTP-REPLY for each N, or for
+ *        a request of more than RJ_MAX_LISTED recipients: reply=the
+ *        most common reply, reply_N only where it differs
  *     -> status=fail reason=TEXT when the request itself is bad
  *     -> nothing, when qmgr went away before the final dot
  * The SMTP/LMTP client is reinject_smtp.c.
@@ -40,8 +42,64 @@
 
 struct nexthop rj_nexthop;
 
-static struct buf replies[RJ_MAX_RCPTS];
-static int rcpt_idx[RJ_MAX_RCPTS];
+/* Per-recipient arrays, grown to the largest request seen. */
+static struct buf *replies;
+static int *rcpt_idx, *order;
+static size_t nmax, norder;
+
+/* grow - room for n recipients in the per-recipient arrays */
+static void
+grow(size_t n)
+{
+	if (n <= nmax)
+		return;
+	replies = xreallocarray(replies, n, sizeof(*replies));
+	rcpt_idx = xreallocarray(rcpt_idx, n, sizeof(*rcpt_idx));
+	for (; nmax < n; nmax++)
+		buf_init(&replies[nmax]);
+}
+
+/* cmp_reply - qsort_r: order recipient positions by their reply text */
+static int
+cmp_reply(const void *a, const void *b, void *arg)
+{
+	const struct buf *r = arg;
+
+	return strcmp(buf_str(&r[*(const int *)a]),
+	    buf_str(&r[*(const int *)b]));
+}
+
+/*
+ * rj_common_reply - the position of a reply that the most recipients
+ * of r[0..n) share (empty ones count as one more text); how many share
+ * it in *count.
+ */
+int
+rj_common_reply(const struct buf *r, int n, int *count)
+{
+	int i, run = 0, best = 0, best_run = 0;
+
+	if ((size_t)n > norder) {
+		norder = (size_t)n;
+		order = xreallocarray(order, norder, sizeof(*order));
+	}
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, (size_t)n, sizeof(*order), cmp_reply, (void *)r);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(buf_str(&r[order[i]]),
+		    buf_str(&r[order[i - 1]])) == 0)
+			run++;
+		else
+			run = 1;
+		if (run > best_run) {
+			best_run = run;
+			best = order[i];
+		}
+	}
+	*count = best_run;
+	return best;
+}
 
 /* post_jail - check forward_method and smtp_helo_name once */
 static void
@@ -87,6 +145,7 @@ parse_rcpts(const char *s, const struct queue_env *e, struct buf *err)
 		buf_adds(err, "no recipients");
 		return -1;
 	}
+	grow((size_t)e->nrcpt);
 	seen = xcalloc((size_t)e->nrcpt, 1);
 	for (;;) {
 		if (!isdigit((unsigned char)*s)) {
@@ -104,11 +163,6 @@ parse_rcpts(const char *s, const struct queue_env *e, struct buf *err)
 		}
 		if (seen[v]) {
 			buf_adds(err, "recipient given twice");
-			goto fail;
-		}
-		if (n >= RJ_MAX_RCPTS) {
-			buf_addf(err, "more than %d recipients in one request",
-			    RJ_MAX_RCPTS);
 			goto fail;
 		}
 		seen[v] = 1;
@@ -212,26 +266,67 @@ reply_fail(int ipcfd, const char *id, const char *reason)
 }
 
 /*
- * handle - one request.  Returns 0 to read the next, -1 when the
- * connection to qmgr is done for (it left, or we must hang up).
+ * answer - status=ok with the replies of the n recipients in one
+ * packet (see reinject.h for the large form); -1 if it cannot be sent.
  */
 static int
-handle(int ipcfd, struct ipc_msg *req)
+answer(int ipcfd, const char *id, int n)
 {
 	static struct ipc_msg rep;
+	static struct buf text;
 	static int rep_init;
-	struct queue_env env;
-	struct rj_delivery d;
-	struct buf err = BUF_INIT;
-	const char *rq, *id;
 	char name[32];
-	int qfd, i, n, rc = 0;
+	int i, common = -1, shared, ntext = n;
 	size_t max;
 
 	if (!rep_init) {
 		ipc_msg_init(&rep);
 		rep_init = 1;
 	}
+	ipc_msg_reset(&rep);
+	ipc_add(&rep, "status", "ok");
+	ipc_add(&rep, "mta", rj_nexthop.text);
+	if (n > RJ_MAX_LISTED) {
+		common = rj_common_reply(replies, n, &shared);
+		ntext = n - shared + 1;
+		/* reinject_smtp.c checked this before the dot */
+		if (ntext > RJ_MAX_LISTED + 1)
+			log_panic("%s: %s: %d different replies", __func__, id,
+			    ntext);
+	}
+	/* each reply text gets its share of the packet */
+	max = (IPC_MAX_PACKET - 1024) / (size_t)ntext - 16;
+	if (common >= 0) {
+		buf_reset(&text);
+		buf_add(&text, replies[common].data, replies[common].len);
+		buf_trunc(&text, max);
+		ipc_add(&rep, "reply", buf_str(&text));
+	}
+	for (i = 0; i < n; i++) {
+		/* replies[common] itself is skipped here, never cut */
+		if (common >= 0 && strcmp(buf_str(&replies[i]),
+		    buf_str(&replies[common])) == 0)
+			continue;
+		buf_trunc(&replies[i], max);
+		snprintf(name, sizeof(name), "reply_%d", rcpt_idx[i]);
+		ipc_add(&rep, name, buf_str(&replies[i]));
+	}
+	return ipc_send(ipcfd, &rep, -1);
+}
+
+/*
+ * handle - one request.  Returns 0 to read the next, -1 when the
+ * connection to qmgr is done for (it left, or we must hang up).
+ */
+static int
+handle(int ipcfd, struct ipc_msg *req)
+{
+	struct queue_env env;
+	struct rj_delivery d;
+	struct buf err = BUF_INIT;
+	const char *rq, *id;
+	int qfd, i, n, rc = 0;
+
 	queue_env_init(&env);
 	qfd = ipc_take_fd(req);
 	rq = ipc_get(req, "request");
@@ -267,6 +362,11 @@ handle(int ipcfd, struct ipc_msg *req)
 		goto fail;
 	if (check_file(qfd, &env, rcpt_idx, n, &err) < 0)
 		goto fail;
+	if (rj_nexthop.lmtp && n > RJ_MAX_LISTED) {
+		buf_addf(&err, "more than %d recipients in one LMTP request",
+		    RJ_MAX_LISTED);
+		goto fail;
+	}
 
 	memset(&d, 0, sizeof(d));
 	d.env = &env;
@@ -281,19 +381,9 @@ handle(int ipcfd, struct ipc_msg *req)
 		rc = -1;
 		goto done;
 	}
-	/* each reply_N=TEXT gets its share of the packet */
-	max = (IPC_MAX_PACKET - 1024) / (size_t)n - 16;
-	ipc_msg_reset(&rep);
-	ipc_add(&rep, "status", "ok");
-	ipc_add(&rep, "mta", rj_nexthop.text);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		log_rcpt(&env, env.rcpt[rcpt_idx[i]].addr, &replies[i]);
-		if (replies[i].len > max)
-			buf_trunc(&replies[i], max);
-		snprintf(name, sizeof(name), "reply_%d", rcpt_idx[i]);
-		ipc_add(&rep, name, buf_str(&replies[i]));
-	}
-	if (ipc_send(ipcfd, &rep, -1) < 0) {
+	if (answer(ipcfd, id, n) < 0) {
 		log_warn("%s: cannot answer the queue manager: %m", id);
 		rc = -1;
 	}

@@ -3,7 +3,7 @@
  * SMTP/LMTP client) share.  Private to the reinject program.
  *
  * Exports struct rj_delivery, rj_nexthop, rj_deliver, rj_shutdown,
- * RJ_MAX_RCPTS and RJ_REPLY_MAX.
+ * rj_common_reply, RJ_MAX_LISTED and RJ_REPLY_MAX.
  */
 #ifndef REINJECT_H
 #define REINJECT_H
@@ -14,12 +14,17 @@
 #include "queue.h"
 
 /*
- * One reply packet holds status, mta and reply_N for every recipient
- * of the request, so a request may name at most IPC_MAX_ATTRS - 2
- * recipients; a reply text is cut to RJ_REPLY_MAX bytes, and shorter
- * still when that many would not fit in IPC_MAX_PACKET.
+ * One reply packet carries status, mta, reply and at most
+ * RJ_MAX_LISTED reply_N.  When a request has more recipients than
+ * that, the answer is reply=the most common reply plus reply_N only
+ * for the recipients whose reply differs, and at most RJ_MAX_LISTED
+ * may differ: an LMTP request (a reply per recipient) may not be that
+ * large, and an SMTP transaction whose refused recipients would be
+ * too many to report is given up before the dot.  A reply text is cut
+ * to RJ_REPLY_MAX bytes, and shorter when they would not all fit in
+ * IPC_MAX_PACKET.
  */
-#define RJ_MAX_RCPTS	(IPC_MAX_ATTRS - 2)
+#define RJ_MAX_LISTED	(IPC_MAX_ATTRS - 3)
 #define RJ_REPLY_MAX	300
 
 /* One request=deliver: the envelope and the recipients asked for. */
@@ -37,5 +42,6 @@ extern struct nexthop rj_nexthop;
 
 void	rj_deliver(struct rj_delivery *);
 void	rj_shutdown(void);
+int	rj_common_reply(const struct buf *, int, int *);
 
 #endif

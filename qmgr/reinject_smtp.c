@@ -949,6 +949,33 @@ send_message(struct rj_delivery *d, char orig_state)
 	return T_KEEP;
 }
 
+/*
+ * replies_fit - can qmgr be told every recipient's outcome?  In a large
+ * request only RJ_MAX_LISTED recipients may differ from the most common
+ * reply; the accepted ones will share the final reply (SMTP), so count
+ * them as one text.  If not, nothing is delivered: every recipient
+ * gets a 4xx, before the dot.
+ */
+static int
+replies_fit(struct rj_delivery *d)
+{
+	int shared, k;
+
+	if (d->nrcpt <= RJ_MAX_LISTED)
+		return 1;
+	(void)rj_common_reply(d->reply, d->nrcpt, &shared);
+	if (d->nrcpt - shared <= RJ_MAX_LISTED)
+		return 1;
+	log_warn("%s: next hop %s refused %d of %d recipients: too many "
+	    "different replies to report, not delivered", d->env->id,
+	    rj_nexthop.text, d->nrcpt - shared, d->nrcpt);
+	for (k = 0; k < d->nrcpt; k++)
+		buf_reset(&d->reply[k]);
+	fail_rest(d, "452 4.5.3 Error: too many recipients refused by next "
+	    "hop %s; send fewer recipients per message", rj_nexthop.text);
+	return 0;
+}
+
 /* write_pending - queue command i's text for sending */
 static void
 write_pending(size_t i)
@@ -1039,6 +1066,10 @@ transaction(struct rj_delivery *d, int reused, char orig_state)
 		case C_DATA:
 			if (code == 354 && (!mail_ok || nacc == 0)) {
 				/* it wants a message for nobody: hang up */
+				conn_drop();
+				return T_CLOSE;
+			}
+			if (code == 354 && !replies_fit(d)) {
 				conn_drop();
 				return T_CLOSE;
 			}

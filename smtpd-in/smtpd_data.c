@@ -51,7 +51,7 @@ struct sink {
 	off_t		off;		/* file offset of the next byte */
 	long long	len;		/* message bytes so far */
 	uint64_t	hash;
-	int		too_big;	/* past message_size_limit: not stored */
+	int		too_big;	/* > message_size_limit: not stored */
 	int		write_err;	/* errno of a failed write, or 0 */
 	struct buf	out;		/* decoded, not yet written */
 };
@@ -378,7 +378,6 @@ receive(struct smtpd_session *s, struct qconn *q)
 	    BUF_INIT };
 	int rc;
 
-	buf_reserve(&k.out, BATCH * 3);
 	rc = read_message(s, &k, &s->env.dot_lines);
 	if (rc != MSG_IO && rc != MSG_BARE_LF)
 		s->where = "END-OF-MESSAGE";
