@@ -6,9 +6,9 @@
  * so a chunk may end anywhere (even between CR and LF or after a dot).
  *
  * Exports struct dotreader, dotreader_init, dotreader_feed and the
- * DOTREADER_* results.  Its input is hostile (client bytes); the output
- * grows by at most two bytes per input byte and one call's worth of
- * input, never more.
+ * DOTREADER_* results.  Its input is hostile (client bytes); one call
+ * appends at most 2 * len + 2 bytes to the output (bare LF to CR LF,
+ * plus a held-back ".\r"), so the caller bounds memory by chunk size.
  */
 #ifndef DOTREADER_H
 #define DOTREADER_H

@@ -375,7 +375,7 @@ rj_ready(int fd, int events, void *ctx)
 {
 	struct job *j = ctx;
 	struct ipc_msg m;
-	struct buf name = BUF_INIT, flags = BUF_INIT;
+	struct buf name = BUF_INIT;
 	const char *r, *err, *status;
 	int n, i, any = 0;
 
@@ -394,6 +394,8 @@ rj_ready(int fd, int events, void *ctx)
 		buf_addf(&name, "reply_%d", i);
 		r = status && strcmp(status, "ok") == 0 ?
 		    ipc_get(&m, buf_str(&name)) : NULL;
+		if (r == NULL && status && strcmp(status, "ok") == 0)
+			r = ipc_get(&m, "reply");	/* the common reply */
 		if (r && smtp_reply_code(r) != 0) {
 			xfree(j->reply[i]);
 			j->reply[i] = xstrdup(r);
@@ -411,21 +413,8 @@ rj_ready(int fd, int events, void *ctx)
 		    j->rj_aborted ? " (aborted)" : "");
 	else if (err)
 		log_info("%s: next hop: %s", j->id, err);
-	if (any) {
-		/* record who got it before anything else can fail */
-		buf_adds(&flags, "O ");
-		for (i = 0; i < j->env.nrcpt; i++)
-			buf_addc(&flags, j->delivered[i] ? 'D' :
-			    j->suppressed[i] ? 'S' : '-');
-		buf_addc(&flags, '\n');
-		if (pwrite(j->queue_fd, flags.data, flags.len,
-		    j->env.extra_off + j->env.extra_len) !=
-		    (ssize_t)flags.len ||
-		    queue_set_state(j->queue_fd, QUEUE_DELIVERED) < 0)
-			log_warn("%s: cannot record the delivery: %m", j->id);
-	}
+	/* reinject recorded the delivery in the file before answering */
 	buf_free(&name);
-	buf_free(&flags);
 	ipc_msg_free(&m);
 	if (j->timed_out) {
 		/* the client already has its 451: only remember */

@@ -315,6 +315,37 @@ answer(int ipcfd, const char *id, int n)
 }
 
 /*
+ * record - write who got the message into the queue file, before
+ * qmgr hears of it: "O " and a letter per recipient of the envelope
+ * (D accepted, - not), after qmgr's header block, and state D when the
+ * next hop accepted it for anyone.  If qmgr dies before it reads our
+ * answer, the next qmgr finds the delivery here and does not let the
+ * client's retry deliver it twice.
+ */
+static void
+record(int qfd, const struct queue_env *e, int n)
+{
+	struct buf b = BUF_INIT;
+	int i, any = 0;
+
+	buf_adds(&b, "O ");
+	for (i = 0; i < e->nrcpt; i++)
+		buf_addc(&b, '-');
+	for (i = 0; i < n; i++) {
+		if (replies[i].len && buf_str(&replies[i])[0] == '2') {
+			b.data[2 + rcpt_idx[i]] = 'D';
+			any = 1;
+		}
+	}
+	buf_addc(&b, '\n');
+	if (any && (pwrite(qfd, b.data, b.len, e->extra_off + e->extra_len) !=
+	    (ssize_t)b.len || queue_set_state(qfd, QUEUE_DELIVERED) < 0))
+		log_warn("%s: cannot record the delivery in the queue file: %m",
+		    e->id);
+	buf_free(&b);
+}
+
+/*
  * handle - one request.  Returns 0 to read the next, -1 when the
  * connection to qmgr is done for (it left, or we must hang up).
  */
@@ -381,6 +412,7 @@ handle(int ipcfd, struct ipc_msg *req)
 		rc = -1;
 		goto done;
 	}
+	record(qfd, &env, n);
 	for (i = 0; i < n; i++)
 		log_rcpt(&env, env.rcpt[rcpt_idx[i]].addr, &replies[i]);
 	if (answer(ipcfd, id, n) < 0) {
