@@ -34,7 +34,7 @@ CFLAGS	+= -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
-LDLIBS	:= -lbsd
+LDLIBS	:= -lbsd -pthread
 
 LIB_SRC	:= $(filter-out %_test.c,$(wildcard lib/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(O)/%.o)
@@ -43,7 +43,8 @@ LIB_A	:= $(O)/libmailsift.a
 MAILSIFTD_SRC	:= master/mailsiftd.c master/service.c master/control.c
 MAILSIFTCTL_SRC	:= master/mailsiftctl.c
 SMTPD_SRC	:= $(wildcard smtpd-in/*.c)
-QMGR_SRC	:= qmgr/qmgr.c qmgr/job.c qmgr/dedup.c qmgr/received.c qmgr/bounce.c
+QMGR_SRC	:= qmgr/qmgr.c qmgr/job.c qmgr/dedup.c qmgr/received.c qmgr/bounce.c \
+		   qmgr/dirsync.c
 REINJECT_SRC	:= qmgr/reinject.c qmgr/reinject_smtp.c
 
 PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject

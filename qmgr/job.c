@@ -37,7 +37,6 @@
 
 struct job *jobs;
 static struct job *syncq;		/* committed, waiting for dirsync */
-static struct event_timer *sync_timer;
 
 /*
  * The pipeline: each stage starts asynchronously and calls
@@ -265,19 +264,23 @@ commit_check(struct job *j, struct buf *why)
 	return 0;
 }
 
-/* sync_batch - one directory fsync for every commit of this round */
-static void
-sync_batch(void *ctx)
+/* job_synced - active/ is synced up to ticket done: go on */
+void
+job_synced(unsigned long done)
 {
-	struct job *list = syncq, *j;
+	struct job **pp, *j, *ready = NULL;
 
-	(void)ctx;
-	sync_timer = NULL;
-	syncq = NULL;
-	if (qmgr_dirsync("active") < 0)
-		log_warn("fsync of the active directory: %m");
-	while ((j = list) != NULL) {
-		list = j->next;
+	for (pp = &syncq; (j = *pp) != NULL;) {
+		if (j->sync_ticket <= done) {
+			*pp = j->next;
+			j->next = ready;
+			ready = j;
+		} else {
+			pp = &j->next;
+		}
+	}
+	while ((j = ready) != NULL) {
+		ready = j->next;
 		j->next = jobs;
 		jobs = j;
 		job_next_stage(j);
@@ -331,8 +334,7 @@ job_commit(struct job *j)
 		*pp = j->next;
 	j->next = syncq;
 	syncq = j;
-	if (sync_timer == NULL)
-		sync_timer = event_timer(0, sync_batch, NULL);
+	j->sync_ticket = dirsync_request();
 out:
 	buf_free(&why);
 	buf_free(&from);

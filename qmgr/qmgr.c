@@ -121,23 +121,6 @@ qmgr_path(struct buf *b, const char *dir, const char *id)
 	return 0;
 }
 
-/* qmgr_dirsync - fsync a queue directory */
-int
-qmgr_dirsync(const char *dir)
-{
-	struct buf path = BUF_INIT;
-	int fd, rc;
-
-	qmgr_path(&path, dir, NULL);
-	fd = open(buf_str(&path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	buf_free(&path);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* count_dir - queue files in a directory */
 static long long
 count_dir(const char *dir)
@@ -460,6 +443,8 @@ post_jail(void)
 	if (chdir(cf->queue_directory) < 0)
 		log_fatal("chdir %s: %m", cf->queue_directory);
 	event_init();
+	if (cf->queue_fsync && dirsync_init(job_synced) < 0)
+		log_fatal("cannot start the fsync thread: %m");
 	dedup_load();
 	scan_dir("incoming");
 	scan_dir("active");

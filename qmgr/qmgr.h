@@ -8,6 +8,7 @@
  * dedup.c: fingerprints of delivered messages whose client may not have
  *          seen the reply, so that its retry is not delivered twice.
  * received.c: the Received: header line qmgr adds.
+ * dirsync.c: group-committed fsync of active/ in a helper thread.
  * bounce.c: DSNs for recipients refused while others were accepted.
  */
 #ifndef QMGR_H
@@ -53,6 +54,7 @@ struct job {
 	int			 internal;	/* made by qmgr: no client */
 	struct job		*parent;	/* a DSN: the job it reports on */
 	struct job		*dsn;		/* the DSN job reporting on us */
+	unsigned long		 sync_ticket;	/* dirsync.c: wait for this */
 	struct job		*next;
 };
 
@@ -61,7 +63,6 @@ extern struct job *jobs;
 void	qmgr_stat_count(const char *what);
 void	qmgr_stat_latency(long long ms);
 int	qmgr_path(struct buf *, const char *dir, const char *id);
-int	qmgr_dirsync(const char *dir);
 void	qmgr_recover_pending(void);
 
 /* job.c */
@@ -70,6 +71,7 @@ void	job_client_ready(int fd, int events, void *ctx);
 void	job_free(struct job *);
 int	job_count(void);
 void	job_drain(void);
+void	job_synced(unsigned long);
 void	job_discard(struct job *);
 void	job_start_internal(struct job *);
 void	job_bounce_done(struct job *, int ok);
@@ -77,6 +79,10 @@ void	job_bounce_done(struct job *, int ok);
 /* bounce.c */
 int	bounce_wanted(const struct queue_env *, int);
 int	bounce_start(struct job *, const int *which);
+
+/* dirsync.c */
+int		dirsync_init(void (*)(unsigned long));
+unsigned long	dirsync_request(void);
 
 /* dedup.c */
 void	dedup_load(void);
