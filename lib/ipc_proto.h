@@ -27,6 +27,10 @@
  *                                       only where it differs)
  *   reinject sets the file's state to U (outcome unknown) just before
  *   the final dot, and does not send the dot if qmgr has hung up.
+ *   Just before the dot it sends status=sending accepted=N,N lmtp=0|1
+ *   with fd: its connection to the next hop.  If reinject then dies
+ *   without answering, qmgr reads the next hop's answer itself, so the
+ *   outcome is never lost with it.
  *
  * mailsiftctl -> qmgr (private/qmgr):
  *   request=stats                    -> status=ok counters...

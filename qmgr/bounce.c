@@ -187,6 +187,7 @@ bounce_start(struct job *j, const int *which)
 
 	d->client_fd = -1;
 	d->rj_fd = -1;
+	d->tk_fd = -1;
 	d->internal = 1;
 	d->parent = j;
 	queue_env_init(e);

@@ -272,11 +272,21 @@ first_request(int fd, int events, void *ctx)
 	ipc_msg_free(&m);
 }
 
+/*
+ * qmgr_serve - wait for the first request of a connection: a new one,
+ * or an smtpd-in connection whose previous message is done.
+ */
+void
+qmgr_serve(int fd)
+{
+	event_add(fd, EV_READ, first_request, NULL);
+}
+
 /* on_accept - a new connection (smtpd-in or mailsiftctl) */
 static void
 on_accept(int fd)
 {
-	event_add(fd, EV_READ, first_request, NULL);
+	qmgr_serve(fd);
 }
 
 /* recover - deal with one unlocked leftover; the fd holds its lock */

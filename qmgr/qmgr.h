@@ -44,6 +44,12 @@ struct job {
 	/* delivery */
 	int			 rj_fd;		/* reinject connection */
 	int			 rj_aborted;
+	int			 tk_fd;		/* next hop, if reinject dies */
+	int			 tk_lmtp;
+	int			*tk_rcpt;	/* recipients it accepted */
+	int			 tk_n;
+	struct buf		 tk_buf;	/* its answer, read by us */
+	struct event_timer	*tk_timer;
 	char			**reply;	/* final reply per recipient */
 	int			*delivered;	/* per recipient: 1 if 2xx */
 	int			*suppressed;	/* duplicate of a delivery */
@@ -64,6 +70,7 @@ void	qmgr_stat_count(const char *what);
 void	qmgr_stat_latency(long long ms);
 int	qmgr_path(struct buf *, const char *dir, const char *id);
 void	qmgr_recover_pending(void);
+void	qmgr_serve(int fd);
 
 /* job.c */
 void	job_new(int client_fd);

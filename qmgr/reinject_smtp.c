@@ -850,6 +850,32 @@ qmgr_gone(int ipcfd)
 }
 
 /*
+ * handoff - give qmgr a copy of the connection before the final dot.
+ * If we die while the next hop answers, qmgr reads the answer from it
+ * and the message is known delivered (or not): the client's retry is
+ * not delivered twice.  -1 if qmgr cannot be told (it went away).
+ */
+static int
+handoff(struct rj_delivery *d)
+{
+	struct ipc_msg m;
+	struct buf list = BUF_INIT;
+	int k, rc;
+
+	for (k = 0; k < d->nrcpt; k++)
+		if (accepted[k])
+			buf_addf(&list, "%s%d", list.len ? "," : "", d->rcpt[k]);
+	ipc_msg_init(&m);
+	ipc_add(&m, "status", "sending");
+	ipc_add(&m, "accepted", buf_str(&list));
+	ipc_add(&m, "lmtp", rj_nexthop.lmtp ? "1" : "0");
+	rc = ipc_send(d->ipcfd, &m, conn.fd);
+	ipc_msg_free(&m);
+	buf_free(&list);
+	return rc;
+}
+
+/*
  * send_message - after 354: mark the file, send extra block, message
  * and final dot, read the final reply (one, or one per recipient over
  * LMTP).  Returns a T_* outcome.
@@ -907,7 +933,7 @@ send_message(struct rj_delivery *d, char orig_state)
 		}
 		return T_CLOSE;
 	}
-	if (qmgr_gone(d->ipcfd)) {
+	if (qmgr_gone(d->ipcfd) || handoff(d) < 0) {
 		(void)queue_set_state(d->qfd, orig_state);
 		conn_drop();
 		d->aborted = 1;

@@ -43,7 +43,16 @@ enum { MSG_OK, MSG_TOO_BIG, MSG_WRITE_ERR, MSG_BARE_LF, MSG_IO };
 struct qconn {
 	int	sock;		/* private/qmgr, -1 when closed */
 	int	fd;		/* the queue file, -1 when closed */
+	int	reusable;	/* "done" went out: the next message may use it */
 };
+
+/*
+ * The qmgr connection outlives a message: after "done" it waits here
+ * for the next one, which saves a connect and an accept per message.
+ * A connection dropped in the middle of a message tells qmgr to throw
+ * the file away, so that one is never kept.
+ */
+static int qmgr_idle = -1;
 
 /* Where the decoded message goes. */
 struct sink {
@@ -62,9 +71,12 @@ qmgr_close(struct qconn *q)
 {
 	if (q->fd >= 0)
 		close(q->fd);
-	if (q->sock >= 0)
+	if (q->sock >= 0 && q->reusable && qmgr_idle < 0)
+		qmgr_idle = q->sock;
+	else if (q->sock >= 0)
 		close(q->sock);
 	q->fd = q->sock = -1;
+	q->reusable = 0;
 }
 
 /* new_reply - check qmgr's answer to request=new; the id, or NULL */
@@ -96,20 +108,37 @@ qmgr_open(struct smtpd_session *s, struct qconn *q)
 	const char *id;
 
 	q->sock = q->fd = -1;
+	q->reusable = 0;
 	ipc_msg_init(&req);
 	ipc_msg_init(&rep);
 	ipc_add(&req, "request", "new");
 	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_QMGR_SOCKET);
-	q->sock = sock_connect_unix(buf_str(&path), SOCK_SEQPACKET, ms);
-	if (q->sock < 0)
-		log_warn("%s: connect to %s: %m", __func__, buf_str(&path));
-	else if (ipc_call(q->sock, &req, -1, &rep, ms) < 0)
-		log_warn("%s: request=new to qmgr: %m", __func__);
-	else if ((id = new_reply(&rep)) != NULL) {
+	/* an idle connection may have died with its qmgr: then reconnect */
+	if (qmgr_idle >= 0 && ipc_call(qmgr_idle, &req, -1, &rep, ms) == 0) {
+		q->sock = qmgr_idle;
+		qmgr_idle = -1;
+	} else {
+		if (qmgr_idle >= 0)
+			close(qmgr_idle);
+		qmgr_idle = -1;
+		q->sock = sock_connect_unix(buf_str(&path), SOCK_SEQPACKET,
+		    ms);
+		if (q->sock < 0) {
+			log_warn("%s: connect to %s: %m", __func__,
+			    buf_str(&path));
+			goto out;
+		}
+		if (ipc_call(q->sock, &req, -1, &rep, ms) < 0) {
+			log_warn("%s: request=new to qmgr: %m", __func__);
+			goto out;
+		}
+	}
+	if ((id = new_reply(&rep)) != NULL) {
 		strlcpy(s->env.id, id, sizeof(s->env.id));
 		q->fd = ipc_take_fd(&rep);
 		rc = 0;
 	}
+out:
 	ipc_msg_free(&req);
 	ipc_msg_free(&rep);
 	buf_free(&path);
@@ -346,8 +375,10 @@ commit(struct smtpd_session *s, struct qconn *q)
 	} else {
 		for (i = 0; i < (s->lmtp ? s->env.nrcpt : 1); i++)
 			eom_reply(s, i, rcpt_reply(&rep, i));
-		if (netio_flush(&s->io) == 0)
+		if (netio_flush(&s->io) == 0) {
 			send_done(q);
+			q->reusable = 1;
+		}
 	}
 	ipc_msg_free(&req);
 	ipc_msg_free(&rep);

@@ -57,8 +57,8 @@ like "$rcvd" "^Received: from client\.test \(localhost \[127\.0\.0\.1\]\)"$'\r\n
 is "$(sink_env_get "${got%.eml}.env" 'e["mail_from"]')" "alice@sender.test" "envelope sender kept"
 like "$(sink_env_get "${got%.eml}.env" 'e["xforward"]')" '"ADDR": "127.0.0.1"' \
 	"XFORWARD to the next hop names our client"
-like "$(ms_log ms)" "$id: from=<alice@sender.test>, size=[0-9]+, nrcpt=1" "qmgr logs from=/size/nrcpt"
-like "$(ms_log ms)" "$id: to=<user@example.test>, relay=.*status=sent" "reinject logs to=/status=sent"
+ok "qmgr logs from=/size/nrcpt" grep -qE "$id: from=<alice@sender.test>, size=[0-9]+, nrcpt=1" "$T/ms/mailsift.log"
+ok "reinject logs to=/status=sent" grep -qE "$id: to=<user@example.test>, relay=.*status=sent" "$T/ms/mailsift.log"
 
 # The upstream MTA's XFORWARD is what mailsift reports and forwards.
 out=$($SEND --from a@sender.test --to user@example.test \

@@ -69,7 +69,29 @@ note "replies: $(results_codes "$T/a.tsv" | tr '\n' ' ')"
 for svc in "127.0.0.1:$P_F" qmgr reinject; do
 	ok "master replaced $svc" eval "[ \"\$(restarts ms $svc)\" -ge 1 ]"
 done
-like "$(ms_log ms)" 'service qmgr: process qmgr pid [0-9]+ killed by signal 9' "the master logged the crash"
+ok "the master logged the crash" grep -qE \
+	'service qmgr: process qmgr pid [0-9]+ killed by signal 9' "$T/ms/mailsift.log"
+
+# --- reinject killed while the next hop answers the final dot: qmgr
+# holds a copy of the connection and reads the answer itself ----------
+sink_mode sink store-slow:2
+before=$(sink_count sink)
+printf 'Subject: slow hop\r\n\r\nbody\r\n' > "$T/slow.eml"
+"$PYTHON" "$MS_TOOLS/smtpsend.py" --port "$P_F" --from a@x.test \
+	--to user@example.test "$T/slow.eml" > "$T/slow.out" 2>&1 &
+SENDER=$!
+ok "the next hop has the message (answer pending)" \
+	wait_for "sink" 100 eval "[ \$(sink_count sink) -gt $before ]"
+rpid=$(service_pid ms reinject)
+ok "kill -9 the reinject waiting for the answer" kill -9 "$rpid"
+ok "the client gets its answer" wait_for "client" 100 eval "! pid_alive $SENDER"
+wait "$SENDER"
+like "$(cat "$T/slow.out")" '^250 2\.6\.0 Ok, id=[0-9A-F]+, from MTA: 250 ' \
+	"250 from the next hop's answer, read by qmgr"
+ok "qmgr logged the takeover" grep -q \
+	'reinject died after the final dot; the next hop answered qmgr' "$T/ms/mailsift.log"
+is "$(sink_count sink)" $((before + 1)) "delivered once"
+sink_mode sink normal
 
 # --- Postfix in front: every message delivered exactly once --------------
 sink_start sink2 "$P_S2"

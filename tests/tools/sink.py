@@ -18,6 +18,8 @@ directive a line:
     rcpt-reject:ADDR     550 5.1.1 for that RCPT only (repeatable)
     rcpt-tempfail:ADDR   450 4.2.0 for that RCPT only (repeatable)
     slow:SECONDS         sleep before storing and giving the final reply
+    store-slow:SECONDS   store at once, then sleep before the final reply
+                         (a next hop that committed and answers late)
     disconnect           close the connection at end of DATA, nothing stored
     store-disconnect     store, then close without a reply (duplicate on retry)
     greet-421            answer new connections with 421 and close
@@ -107,9 +109,9 @@ def read_mode(path):
         key, val = key.strip().lower(), val.strip()
         if key in ("rcpt-reject", "rcpt-tempfail"):
             mode.setdefault(key, set()).add(val.strip("<>").lower())
-        elif key == "slow":
+        elif key in ("slow", "store-slow"):
             try:
-                mode["slow"] = float(val)
+                mode[key] = float(val)
             except ValueError:
                 pass
         else:
@@ -368,6 +370,8 @@ class Session:
                 self.log.write(self.conn, "!", "disconnect after storing S%d (mode)" % n)
                 self.reset()
                 return False
+            if mode.get("store-slow"):
+                time.sleep(mode["store-slow"])
             self.final("250 2.0.0 {rcpt}Ok: queued as S%d" % n)
         self.reset()
         self.xforward = {}
