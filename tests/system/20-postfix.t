@@ -28,11 +28,11 @@ like "$hdr" $'Received: from client\\.sender\\.test \\(unknown \\[127\\.0\\.0\\.
 like "$hdr" 'Received: from client\.sender\.test \(unknown \[127\.0\.0\.2\]\)[^:]*by mx\.example\.test \(Postfix\)' \
 	"Postfix's first Received: line has the client address"
 is "$(grep -c '^Received: ' "$f")" 3 "three Received: lines: postfix, mailsift, postfix"
-like "$(pf_log pf)" 'orig_client=unknown\[127\.0\.0\.2\]' \
-	"Postfix's reinjection listener logs the original client (XFORWARD)"
+ok "Postfix's reinjection listener logs the original client (XFORWARD)" \
+	grep -qE 'orig_client=unknown\[127\.0\.0\.2\]' "$T/pf/maillog"
 ok "smtpd-in logs the client and the original client" grep -qE 'client=localhost\[127\.0\.0\.1\], orig_queue_id=[0-9A-F]+, orig_client=unknown\[127\.0\.0\.2\]' "$T/ms/mailsift.log"
-like "$(pf_log pf)" 'status=sent \(250 2\.6\.0 Ok, id=[0-9A-F]+, from MTA: 250 2\.0\.0 Ok: queued as' \
-	"Postfix got the 250 2.6.0 Ok, id=..., from MTA: reply"
+ok "Postfix got the 250 2.6.0 Ok, id=..., from MTA: reply" grep -qE \
+	'status=sent \(250 2\.6\.0 Ok, id=[0-9A-F]+, from MTA: 250 2\.0\.0 Ok: queued as' "$T/pf/maillog"
 
 # a handful more, concurrently: each exactly once
 loadgen --port "$P_IN" --count 40 --concurrency 4 --out "$T/lg.tsv" --to user2@example.test
