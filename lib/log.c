@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/time.h>
 #include <syslog.h>
+#include <paths.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,14 +103,18 @@ facility_code(const char *name)
 	return LOG_MAIL;
 }
 
-/* log_set_syslog - turn syslog output on or off */
+/*
+ * log_set_syslog - turn syslog output on or off.  Without a syslog
+ * socket (no syslog daemon, a container) syslog(3) would try to connect
+ * again for every line; then only the log file and stderr are used.
+ */
 void
 log_set_syslog(int on, const char *facility)
 {
 	if (log_to_syslog)
 		closelog();
-	log_to_syslog = on;
-	if (on)
+	log_to_syslog = on && access(_PATH_LOG, W_OK) == 0;
+	if (log_to_syslog)
 		openlog(log_tag, LOG_PID | LOG_NDELAY, facility_code(facility));
 }
 

@@ -256,6 +256,11 @@ skel_main(int argc, char **argv, const struct skel_service *service)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	/* until our own configuration is read, log where the master does */
+	if (getenv("MAILSIFT_LOG_FILE"))
+		(void)log_set_file(getenv("MAILSIFT_LOG_FILE"));
+	if (getenv("MAILSIFT_SYSLOG"))
+		log_set_syslog(1, getenv("MAILSIFT_SYSLOG"));
 	if ((c = config_load(confdir, overrides, noverrides, &err)) == NULL)
 		log_fatal("%s", buf_str(&err));
 	cf = c;

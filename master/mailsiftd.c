@@ -135,6 +135,11 @@ spawn(struct service *s)
 		closefrom(MASTER_LISTEN_FD + 1);
 		buf_addf(&genv, "%u", s->gen);
 		setenv(MASTER_GEN_ENV, buf_str(&genv), 1);
+		/* where a child logs a failure before it has read mailsift.cf */
+		if (config->log_file[0])
+			setenv("MAILSIFT_LOG_FILE", config->log_file, 1);
+		if (strcmp(config->syslog_facility, "none") != 0)
+			setenv("MAILSIFT_SYSLOG", config->syslog_facility, 1);
 		for (i = 1; i < NSIG; i++)
 			signal(i, SIG_DFL);
 		{
@@ -208,18 +213,23 @@ update_watch(struct service *s)
 	s->watching = want;
 }
 
-/* unthrottle - the back-off of a service is over */
+/*
+ * unthrottle - a back-off is over.  A reload may have replaced the
+ * service structure meanwhile, so look at every service, not ctx.
+ */
 static void
 unthrottle(void *ctx)
 {
-	struct service *s = ctx, *t;
+	struct service *s;
+	time_t now = time(NULL);
 
-	for (t = services; t && t != s; t = t->next)
-		;
-	if (t == NULL)
-		return;		/* removed by a reload meanwhile */
-	s->throttled_until = 0;
-	ensure_running(s);
+	(void)ctx;
+	for (s = services; s; s = s->next) {
+		if (s->throttled_until && s->throttled_until <= now) {
+			s->throttled_until = 0;
+			ensure_running(s);
+		}
+	}
 }
 
 /* status_ready - read children's status records */
@@ -284,7 +294,7 @@ reap(void)
 				s->throttled_until = time(NULL) + s->backoff;
 				log_warn("service %s: throttled for %ds",
 				    s->name, s->backoff);
-				event_timer(s->backoff * 1000L, unthrottle, s);
+				event_timer(s->backoff * 1000L, unthrottle, NULL);
 			}
 		} else {
 			log_debug("service %s: pid %ld %s", s->name,
@@ -473,8 +483,9 @@ master_reload(struct buf *err)
 		s->alive_fd[1] = old->alive_fd[1];
 		s->procs = old->procs;
 		s->restarts = old->restarts;
-		s->backoff = old->backoff;
-		s->throttled_until = old->throttled_until;
+		/* a new configuration may cure a crash loop: start afresh */
+		s->backoff = 0;
+		s->throttled_until = 0;
 		s->mark = 0;
 		old->procs = NULL;
 		service_free(old);

@@ -50,6 +50,24 @@ st=$(ms_ctl ms stats)
 like "$st" $'(^|\n)received: [2-9]' "stats count received messages"
 like "$st" $'(^|\n)latency_p99_ms: <[0-9]+' "stats report latency"
 
+ms_conf ms 'message_size_limit = 10240000'
+# a child that cannot start (a bad -o value in master.cf) is throttled:
+# restarted with a growing back-off, not in a tight loop; others go on
+ms_master ms "reinject unix y y n - 4 reinject" "  -o smtp_reply_timeout=never"
+ok "reload with the bad -o" ms_ctl ms reload
+ok "reinject is throttled" wait_for "throttle" 100 \
+	eval "ms_ctl ms status | grep -E '^reinject ' | grep -q THROTTLED"
+ok "the failure is logged with the reason" grep -q \
+	'parameter smtp_reply_timeout: bad value "never"' "$T/ms/mailsift.log"
+r1=$(ms_ctl ms status | awk '$1 == "reinject" { print $6 }')
+ok "not restarted in a tight loop (restarts: $r1)" eval "[ \"$r1\" -le 3 ]"
+out=$(ms_ctl ms status | grep -E '^qmgr ')
+like "$out" 'idle' "qmgr keeps running"
+ms_master ms "reinject unix y y n - 4 reinject"
+ok "reload with the fix" ms_ctl ms reload
+ok "mail flows again" wait_for "delivery" 150 \
+	send_mail "$P_F" --from a@x.test --to user@example.test
+
 ok "stop" ms_ctl ms stop
 ok "master exits after stop" wait_for "master exit" 100 eval "! pid_alive $(ms_pid ms)"
 done_testing
