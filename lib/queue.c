@@ -189,9 +189,9 @@ queue_valid_id(const char *id)
 	return 1;
 }
 
-/* write_all - pwrite everything or fail */
-static int
-write_all(int fd, const void *p, size_t n, off_t off)
+/* queue_pwrite - write all n bytes at off (through short writes) or fail */
+int
+queue_pwrite(int fd, const void *p, size_t n, off_t off)
 {
 	const char *s = p;
 	ssize_t w;
@@ -278,7 +278,7 @@ queue_write_envelope(int fd, struct queue_env *e)
 	e->msg_off = (long long)b.len;
 	format_header(hdr, e);
 	memcpy(b.data, hdr, HDR_LEN);
-	rc = write_all(fd, b.data, b.len, 0);
+	rc = queue_pwrite(fd, b.data, b.len, 0);
 	buf_free(&b);
 	return rc;
 }
@@ -292,14 +292,14 @@ queue_finish(int fd, const struct queue_env *e)
 
 	t.state = QUEUE_RECEIVED;
 	format_header(hdr, &t);
-	return write_all(fd, hdr, HDR_LEN, 0);
+	return queue_pwrite(fd, hdr, HDR_LEN, 0);
 }
 
 /* queue_set_state - rewrite the state letter only */
 int
 queue_set_state(int fd, char state)
 {
-	return write_all(fd, &state, 1, STATE_OFF);
+	return queue_pwrite(fd, &state, 1, STATE_OFF);
 }
 
 /* queue_set_extra - record the appended header block; rewrites header */
@@ -311,7 +311,7 @@ queue_set_extra(int fd, struct queue_env *e, long long off, long long len)
 	e->extra_off = off;
 	e->extra_len = len;
 	format_header(hdr, e);
-	return write_all(fd, hdr, HDR_LEN, 0);
+	return queue_pwrite(fd, hdr, HDR_LEN, 0);
 }
 
 /* field - next space-separated field of *pp, decoded; NULL if none */

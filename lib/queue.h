@@ -10,7 +10,7 @@
  *
  * Exports struct queue_env, queue_write_envelope, queue_finish,
  * queue_read_envelope, queue_set_state, queue_set_extra,
- * queue_env_free, queue_new_id, queue_hash, QUEUE_* state letters,
+ * queue_env_free, queue_new_id, queue_hash, queue_pwrite, QUEUE_* state letters,
  * queue_encode, queue_decode.
  */
 #ifndef QUEUE_H
@@ -67,6 +67,7 @@ int	queue_write_envelope(int fd, struct queue_env *);
 int	queue_finish(int fd, const struct queue_env *);
 int	queue_read_envelope(int fd, struct queue_env *, struct buf *err);
 int	queue_set_state(int fd, char state);
+int	queue_pwrite(int fd, const void *, size_t, off_t);
 int	queue_set_extra(int fd, struct queue_env *, long long, long long);
 void	queue_new_id(char *, size_t);
 uint64_t queue_hash(uint64_t, const void *, size_t);

@@ -142,6 +142,8 @@ serve_single(void)
 			log_debug("idle for %llds, exiting", cf->max_idle);
 			return;
 		}
+		if ((pfd[0].revents | pfd[1].revents) & POLLNVAL)
+			log_fatal("no listener or alive pipe from the master");
 		if ((pfd[1].revents & (POLLIN | POLLHUP)) && alive_gone()) {
 			draining = 1;
 			return;

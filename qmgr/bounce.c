@@ -219,8 +219,7 @@ bounce_start(struct job *j, const int *which)
 	queue_env_add_rcpt(e, j->env.sender, "");
 	build(&msg, j, which, d->id);
 	if (queue_write_envelope(d->queue_fd, e) < 0 ||
-	    pwrite(d->queue_fd, msg.data, msg.len, e->msg_off) !=
-	    (ssize_t)msg.len) {
+	    queue_pwrite(d->queue_fd, msg.data, msg.len, e->msg_off) < 0) {
 		log_warn("%s: cannot write a DSN: %m", j->id);
 		buf_free(&msg);
 		job_discard(d);

@@ -467,8 +467,8 @@ takeover_record(struct job *j)
 	for (i = 0; i < j->env.nrcpt; i++)
 		buf_addc(&b, j->delivered[i] ? 'D' : '-');
 	buf_addc(&b, '\n');
-	if (pwrite(j->queue_fd, b.data, b.len, j->env.extra_off +
-	    j->env.extra_len) != (ssize_t)b.len ||
+	if (queue_pwrite(j->queue_fd, b.data, b.len, j->env.extra_off +
+	    j->env.extra_len) < 0 ||
 	    queue_set_state(j->queue_fd, QUEUE_DELIVERED) < 0)
 		log_warn("%s: cannot record the delivery: %m", j->id);
 	buf_free(&b);
@@ -649,8 +649,7 @@ job_deliver(struct job *j)
 
 	buf_reset(&j->extra);
 	received_line(&j->extra, &j->env, cf->myhostname);
-	if (pwrite(j->queue_fd, j->extra.data, j->extra.len, off) !=
-	    (ssize_t)j->extra.len ||
+	if (queue_pwrite(j->queue_fd, j->extra.data, j->extra.len, off) < 0 ||
 	    queue_set_extra(j->queue_fd, &j->env, off,
 	    (long long)j->extra.len) < 0) {
 		deliver_fail(j, "cannot write the queue file");

@@ -338,8 +338,8 @@ record(int qfd, const struct queue_env *e, int n)
 		}
 	}
 	buf_addc(&b, '\n');
-	if (any && (pwrite(qfd, b.data, b.len, e->extra_off + e->extra_len) !=
-	    (ssize_t)b.len || queue_set_state(qfd, QUEUE_DELIVERED) < 0))
+	if (any && (queue_pwrite(qfd, b.data, b.len, e->extra_off +
+	    e->extra_len) < 0 || queue_set_state(qfd, QUEUE_DELIVERED) < 0))
 		log_warn("%s: cannot record the delivery in the queue file: %m",
 		    e->id);
 	buf_free(&b);

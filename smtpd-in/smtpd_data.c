@@ -201,25 +201,6 @@ fill_env(struct smtpd_session *s)
 	e->xf.source = dup_or_null(s->xf.source);
 }
 
-/* pwrite_all - write n bytes at off, through short writes; -1 on error */
-static int
-pwrite_all(int fd, const char *p, size_t n, off_t off)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = pwrite(fd, p, n, off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return 0;
-}
-
 /* sink_flush - hash and write the decoded batch, unless storing stopped */
 static void
 sink_flush(struct sink *k)
@@ -229,7 +210,7 @@ sink_flush(struct sink *k)
 		k->too_big = 1;
 	if (k->out.len > 0 && !k->too_big && !k->write_err) {
 		k->hash = queue_hash(k->hash, k->out.data, k->out.len);
-		if (pwrite_all(k->fd, k->out.data, k->out.len, k->off) < 0)
+		if (queue_pwrite(k->fd, k->out.data, k->out.len, k->off) < 0)
 			k->write_err = errno ? errno : EIO;
 		k->off += (off_t)k->out.len;
 	}
