@@ -8,6 +8,7 @@
  * dedup.c: fingerprints of delivered messages whose client may not have
  *          seen the reply, so that its retry is not delivered twice.
  * received.c: the Received: header line qmgr adds.
+ * takeover.c: the next hop's answer, read when reinject died waiting.
  * dirsync.c: group-committed fsync of active/ in a helper thread.
  * bounce.c: DSNs for recipients refused while others were accepted.
  */
@@ -79,6 +80,11 @@ void	job_free(struct job *);
 int	job_count(void);
 void	job_drain(void);
 void	job_synced(unsigned long);
+void	job_rj_done(struct job *, int any);
+
+/* takeover.c */
+void	takeover_sending(struct job *, struct ipc_msg *);
+void	takeover_start(struct job *);
 void	job_discard(struct job *);
 void	job_start_internal(struct job *);
 void	job_bounce_done(struct job *, int ok);
