@@ -44,7 +44,7 @@ MAILSIFTD_SRC	:= master/mailsiftd.c master/service.c master/control.c
 MAILSIFTCTL_SRC	:= master/mailsiftctl.c
 SMTPD_SRC	:= $(wildcard smtpd-in/*.c)
 QMGR_SRC	:= qmgr/qmgr.c qmgr/job.c qmgr/dedup.c qmgr/received.c qmgr/bounce.c \
-		   qmgr/dirsync.c qmgr/takeover.c
+		   qmgr/dirsync.c qmgr/takeover.c qmgr/rjpool.c
 REINJECT_SRC	:= qmgr/reinject.c qmgr/reinject_smtp.c
 
 PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject

@@ -110,6 +110,25 @@ drop_privileges(void)
 		log_fatal("privilege drop to %s did not take", cf->mail_owner);
 }
 
+/*
+ * skel_alive - false once the master asked us to finish (reload, stop):
+ * for services that keep a client connection across many requests and
+ * must let go of it so that a new generation takes over.
+ */
+int
+skel_alive(void)
+{
+	char c;
+	ssize_t n;
+
+	if (!have_master || draining)
+		return !draining;
+	n = read(MASTER_ALIVE_FD, &c, 1);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		draining = 1;
+	return !draining;
+}
+
 /* alive_gone - true when the master closed our alive pipe */
 static int
 alive_gone(void)

@@ -381,6 +381,19 @@ make_dirs(const struct config *c)
 	buf_free(&path);
 }
 
+/* check_limits - settings that work but badly together */
+static void
+check_limits(const struct config *c, const struct service *head)
+{
+	for (; head; head = head->next)
+		if (strcmp(head->command, "reinject") == 0 &&
+		    head->maxproc < c->qmgr_reinject_limit)
+			log_warn("qmgr_reinject_limit (%lld) is above the maxproc "
+			    "of service %s (%d): deliveries may have to wait "
+			    "for a reinject process", c->qmgr_reinject_limit,
+			    head->name, head->maxproc);
+}
+
 /* load_services - parse and bind; NULL with err if anything fails */
 static struct service *
 load_services(const struct config *c, struct buf *err)
@@ -463,6 +476,7 @@ master_reload(struct buf *err)
 		goto bad;
 	}
 	warn_restart_only(config, nc);
+	check_limits(nc, ns);
 	generation++;
 	/* carry the run-time state of services that stay */
 	for (s = ns; s; s = s->next) {
@@ -765,6 +779,7 @@ main(int argc, char **argv)
 	}
 	if ((services = load_services(config, &err)) == NULL)
 		log_fatal("%s", buf_str(&err));
+	check_limits(config, services);
 	if (!foreground)
 		daemonize();
 	else

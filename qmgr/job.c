@@ -106,10 +106,9 @@ job_free(struct job *j)
 		event_del(j->client_fd);
 		close(j->client_fd);
 	}
-	if (j->rj_fd >= 0) {
-		event_del(j->rj_fd);
-		close(j->rj_fd);
-	}
+	if (j->rj_fd >= 0)
+		rjpool_drop(j->rj_fd);	/* mid-delivery: it cannot be reused */
+	rjpool_forget(j);
 	if (j->tk_fd >= 0) {
 		event_del(j->tk_fd);
 		close(j->tk_fd);
@@ -414,6 +413,8 @@ rj_ready(int fd, int events, void *ctx)
 	(void)events;
 	ipc_msg_init(&m);
 	n = ipc_recv(fd, &m, 0);
+	if (n == 1)
+		rjpool_heard(fd);
 	status = n == 1 ? ipc_get(&m, "status") : NULL;
 	if (status && strcmp(status, "sending") == 0 && m.fd >= 0 &&
 	    j->tk_fd < 0) {
@@ -421,9 +422,12 @@ rj_ready(int fd, int events, void *ctx)
 		ipc_msg_free(&m);
 		return;		/* the answer comes next */
 	}
-	event_del(fd);
-	close(fd);
 	j->rj_fd = -1;
+	event_del(fd);
+	if (n == 1 && status && strcmp(status, "ok") == 0 && !j->rj_aborted)
+		rjpool_put(fd);		/* reinject waits for the next one */
+	else
+		rjpool_drop(fd);
 	if (n != 1 && j->tk_fd >= 0 && j->tk_n > 0 && !j->rj_aborted) {
 		ipc_msg_free(&m);
 		takeover_start(j);
@@ -462,9 +466,9 @@ rj_ready(int fd, int events, void *ctx)
 	job_rj_done(j, any);
 }
 
-/* deliver_fail - no reinject: every recipient gets a 451 */
-static void
-deliver_fail(struct job *j, const char *why)
+/* job_deliver_fail - no reinject: every recipient gets a 451 */
+void
+job_deliver_fail(struct job *j, const char *why)
 {
 	int i;
 
@@ -480,41 +484,57 @@ deliver_fail(struct job *j, const char *why)
 static void
 job_deliver(struct job *j)
 {
-	struct buf path = BUF_INIT, rcpts = BUF_INIT;
-	struct ipc_msg m;
 	long long off = j->env.msg_off + j->env.msg_len;
-	int i;
+	int fd;
 
 	buf_reset(&j->extra);
 	received_line(&j->extra, &j->env, cf->myhostname);
 	if (queue_pwrite(j->queue_fd, j->extra.data, j->extra.len, off) < 0 ||
 	    queue_set_extra(j->queue_fd, &j->env, off,
 	    (long long)j->extra.len) < 0) {
-		deliver_fail(j, "cannot write the queue file");
+		job_deliver_fail(j, "cannot write the queue file");
 		return;
 	}
+	if ((fd = rjpool_get(j)) >= 0)
+		job_deliver_with(j, fd);
+	else if (errno != EAGAIN)
+		job_deliver_fail(j, strerror(errno));
+	/* else: rjpool.c calls job_deliver_with() when a connection frees */
+}
+
+/* job_deliver_with - send the delivery request on connection fd */
+void
+job_deliver_with(struct job *j, int fd)
+{
+	struct buf rcpts = BUF_INIT;
+	struct ipc_msg m;
+	int i;
+
 	for (i = 0; i < j->env.nrcpt; i++)
 		if (!j->suppressed[i])
 			buf_addf(&rcpts, "%s%d", rcpts.len ? "," : "", i);
-	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_REINJECT_SOCKET);
-	j->rj_fd = sock_connect_unix(buf_str(&path), SOCK_SEQPACKET, 0);
-	buf_free(&path);
-	if (j->rj_fd < 0) {
-		buf_free(&rcpts);
-		deliver_fail(j, strerror(errno));
-		return;
-	}
 	ipc_msg_init(&m);
 	ipc_add(&m, "request", "deliver");
 	ipc_add(&m, "id", j->id);
 	ipc_add(&m, "rcpts", buf_str(&rcpts));
-	if (ipc_send(j->rj_fd, &m, j->queue_fd) < 0) {
-		close(j->rj_fd);
-		j->rj_fd = -1;
-		deliver_fail(j, strerror(errno));
+	if (ipc_send(fd, &m, j->queue_fd) < 0) {
+		/* a pooled connection reinject has just closed: not our fault */
+		log_debug("%s: reinject connection lost: %m; retrying", j->id);
+		rjpool_drop(fd);
+		if ((fd = rjpool_get(j)) >= 0 && ipc_send(fd, &m, j->queue_fd)
+		    == 0) {
+			j->rj_fd = fd;
+			j->state = JOB_DELIVERING;
+			event_add(fd, EV_READ, rj_ready, j);
+		} else if (fd >= 0 || errno != EAGAIN) {
+			if (fd >= 0)
+				rjpool_drop(fd);
+			job_deliver_fail(j, strerror(errno));
+		}
 	} else {
+		j->rj_fd = fd;
 		j->state = JOB_DELIVERING;
-		event_add(j->rj_fd, EV_READ, rj_ready, j);
+		event_add(fd, EV_READ, rj_ready, j);
 	}
 	ipc_msg_free(&m);
 	buf_free(&rcpts);

@@ -8,6 +8,7 @@
  * dedup.c: fingerprints of delivered messages whose client may not have
  *          seen the reply, so that its retry is not delivered twice.
  * received.c: the Received: header line qmgr adds.
+ * rjpool.c: connections to reinject, kept between deliveries.
  * takeover.c: the next hop's answer, read when reinject died waiting.
  * dirsync.c: group-committed fsync of active/ in a helper thread.
  * bounce.c: DSNs for recipients refused while others were accepted.
@@ -45,6 +46,8 @@ struct job {
 	/* delivery */
 	int			 rj_fd;		/* reinject connection */
 	int			 rj_aborted;
+	int			 waiting;	/* rjpool.c: for a connection */
+	struct job		*next_wait;
 	int			 tk_fd;		/* next hop, if reinject dies */
 	int			 tk_lmtp;
 	int			*tk_rcpt;	/* recipients it accepted */
@@ -81,6 +84,16 @@ int	job_count(void);
 void	job_drain(void);
 void	job_synced(unsigned long);
 void	job_rj_done(struct job *, int any);
+
+void	job_deliver_with(struct job *, int fd);
+void	job_deliver_fail(struct job *, const char *);
+
+/* rjpool.c */
+int	rjpool_get(struct job *);
+void	rjpool_put(int fd);
+void	rjpool_drop(int fd);
+void	rjpool_forget(struct job *);
+void	rjpool_heard(int fd);
 
 /* takeover.c */
 void	takeover_sending(struct job *, struct ipc_msg *);

@@ -456,6 +456,9 @@ on_client(int ipcfd)
 		}
 		if (handle(ipcfd, &req) < 0)
 			break;
+		/* qmgr keeps us: let go when a reload wants new processes */
+		if (!skel_alive())
+			break;
 	}
 	ipc_msg_reset(&req);
 }
