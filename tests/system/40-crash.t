@@ -82,8 +82,10 @@ printf 'Subject: slow hop\r\n\r\nbody\r\n' > "$T/slow.eml"
 SENDER=$!
 ok "the next hop has the message (answer pending)" \
 	wait_for "sink" 100 eval "[ \$(sink_count sink) -gt $before ]"
-rpid=$(service_pid ms reinject)
-ok "kill -9 the reinject waiting for the answer" kill -9 "$rpid"
+# the reinject process on the other end of the connection that brought it
+peer=$(sink_env_get "$(sink_last sink | sed 's/\.eml$/.env/')" 'e["peer"]')
+rpid=$(ss -tnpH "sport = :${peer##*:}" | grep -o '"reinject",pid=[0-9]*' | head -n 1 | cut -d= -f2)
+ok "kill -9 the reinject waiting for the answer (pid $rpid)" kill -9 "$rpid"
 ok "the client gets its answer" wait_for "client" 100 eval "! pid_alive $SENDER"
 wait "$SENDER"
 like "$(cat "$T/slow.out")" '^250 2\.6\.0 Ok, id=[0-9A-F]+, from MTA: 250 ' \
