@@ -101,6 +101,24 @@ event_add(int fd, int events, event_fn fn, void *ctx)
 	handlers[fd].events = events | 0x100;	/* registered */
 }
 
+/*
+ * event_set - watch fd for events with fn and ctx, whether or not it is
+ * watched already: a connection that changes hands inside one process
+ * costs no system call when the events stay the same.
+ */
+void
+event_set(int fd, int events, event_fn fn, void *ctx)
+{
+	if (fd < nhandlers && handlers[fd].events) {
+		if ((handlers[fd].events & (EV_READ | EV_WRITE)) != events)
+			event_mod(fd, events);
+		handlers[fd].fn = fn;
+		handlers[fd].ctx = ctx;
+		return;
+	}
+	event_add(fd, events, fn, ctx);
+}
+
 /* event_mod - change the events watched on fd */
 void
 event_mod(int fd, int events)

@@ -1,7 +1,7 @@
 /*
  * event.h - a small epoll event loop with one-shot timers.
  *
- * Exports event_init, event_add, event_mod, event_del, event_timer,
+ * Exports event_init, event_add, event_set, event_mod, event_del, event_timer,
  * event_timer_cancel, event_run_once, event_now_ms.  One loop per
  * process; callbacks run from event_run_once and may add or delete any
  * fd or timer, including their own.
@@ -20,6 +20,7 @@ struct event_timer;
 void			 event_init(void);
 void			 event_add(int fd, int events, event_fn, void *ctx);
 void			 event_mod(int fd, int events);
+void			 event_set(int fd, int events, event_fn, void *ctx);
 void			 event_del(int fd);
 struct event_timer	*event_timer(long ms, timer_fn, void *ctx);
 void			 event_timer_cancel(struct event_timer *);

@@ -181,7 +181,7 @@ job_new(int client_fd)
 		remove_file(j);
 		job_free(j);
 	} else {
-		event_add(client_fd, EV_READ, job_client_ready, j);
+		event_set(client_fd, EV_READ, job_client_ready, j);
 	}
 	ipc_msg_free(&m);
 }
@@ -423,7 +423,6 @@ rj_ready(int fd, int events, void *ctx)
 		return;		/* the answer comes next */
 	}
 	j->rj_fd = -1;
-	event_del(fd);
 	if (n == 1 && status && strcmp(status, "ok") == 0 && !j->rj_aborted)
 		rjpool_put(fd);		/* reinject waits for the next one */
 	else
@@ -525,7 +524,7 @@ job_deliver_with(struct job *j, int fd)
 		    == 0) {
 			j->rj_fd = fd;
 			j->state = JOB_DELIVERING;
-			event_add(fd, EV_READ, rj_ready, j);
+			event_set(fd, EV_READ, rj_ready, j);
 		} else if (fd >= 0 || errno != EAGAIN) {
 			if (fd >= 0)
 				rjpool_drop(fd);
@@ -534,7 +533,7 @@ job_deliver_with(struct job *j, int fd)
 	} else {
 		j->rj_fd = fd;
 		j->state = JOB_DELIVERING;
-		event_add(fd, EV_READ, rj_ready, j);
+		event_set(fd, EV_READ, rj_ready, j);
 	}
 	ipc_msg_free(&m);
 	buf_free(&rcpts);
@@ -814,11 +813,12 @@ client_gone(struct job *j, int done)
 	struct ipc_msg m;
 	int i, any = 0;
 
-	event_del(j->client_fd);
-	if (done && !skel_draining())
+	if (done && !skel_draining()) {
 		qmgr_serve(j->client_fd);	/* the next message may come */
-	else
+	} else {
+		event_del(j->client_fd);
 		close(j->client_fd);
+	}
 	j->client_fd = -1;
 	switch (j->state) {
 	case JOB_RECEIVING:

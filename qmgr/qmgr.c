@@ -252,7 +252,6 @@ first_request(int fd, int events, void *ctx)
 
 	(void)events;
 	(void)ctx;
-	event_del(fd);
 	ipc_msg_init(&m);
 	n = ipc_recv(fd, &m, 0);
 	req = n == 1 && m.fd < 0 ? ipc_get(&m, "request") : NULL;
@@ -267,8 +266,10 @@ first_request(int fd, int events, void *ctx)
 		log_warn("bad first request%s%s", req ? ": " : "",
 		    req ? req : "");
 	}
-	if (fd >= 0)
+	if (fd >= 0) {
+		event_del(fd);
 		close(fd);
+	}
 	ipc_msg_free(&m);
 }
 
@@ -279,7 +280,7 @@ first_request(int fd, int events, void *ctx)
 void
 qmgr_serve(int fd)
 {
-	event_add(fd, EV_READ, first_request, NULL);
+	event_set(fd, EV_READ, first_request, NULL);
 }
 
 /* on_accept - a new connection (smtpd-in or mailsiftctl) */

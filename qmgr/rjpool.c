@@ -126,10 +126,8 @@ rjpool_get(struct job *j)
 	while (nidle > 0) {
 		nidle--;
 		fd = idle[nidle].fd;
-		if (event_now_ms() - idle[nidle].since < cf->ipc_timeout * 500) {
-			event_del(fd);
-			return fd;
-		}
+		if (event_now_ms() - idle[nidle].since < cf->ipc_timeout * 500)
+			return fd;	/* its watch changes hands, see event_set */
 		discard(fd);
 	}
 	if (total < cf->qmgr_reinject_limit)
@@ -176,7 +174,7 @@ rjpool_put(int fd)
 	idle = xreallocarray(idle, (size_t)nidle + 1, sizeof(*idle));
 	idle[nidle].fd = fd;
 	idle[nidle++].since = event_now_ms();
-	event_add(fd, EV_READ, idle_event, NULL);
+	event_set(fd, EV_READ, idle_event, NULL);
 }
 
 /* rjpool_drop - a connection ended (or must end) */
