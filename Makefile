@@ -51,6 +51,8 @@ PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject
 
 UNIT_SRC := $(wildcard lib/*_test.c)
 UNIT_BIN := $(UNIT_SRC:lib/%.c=$(O)/test/%)
+# Unit tests outside lib/ that link libclamav (only these get -lclamav).
+CLAM_UNIT_BIN := $(O)/test/engine_test
 
 all: $(PROGS)
 
@@ -77,7 +79,11 @@ $(O)/test/%: $(O)/lib/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-unit: $(UNIT_BIN)
+$(O)/test/engine_test: $(O)/scanner/engine_test.o $(O)/scanner/engine.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lclamav
+
+unit: $(UNIT_BIN) $(CLAM_UNIT_BIN)
 
 deps:
 	@./tools/setup-deps
