@@ -83,7 +83,12 @@ $(O)/test/engine_test: $(O)/scanner/engine_test.o $(O)/scanner/engine.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lclamav
 
-unit: $(UNIT_BIN) $(CLAM_UNIT_BIN)
+$(O)/test/clamdproto_test: $(O)/scanner/clamdproto_test.o \
+		$(O)/scanner/clamdproto.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BIN) $(CLAM_UNIT_BIN) $(O)/test/clamdproto_test
 
 deps:
 	@./tools/setup-deps
