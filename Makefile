@@ -88,7 +88,13 @@ $(O)/test/clamdproto_test: $(O)/scanner/clamdproto_test.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-unit: $(UNIT_BIN) $(CLAM_UNIT_BIN) $(O)/test/clamdproto_test
+$(O)/test/banned_test: $(O)/scanner/banned_test.o $(O)/scanner/banned.o \
+		$(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BIN) $(CLAM_UNIT_BIN) $(O)/test/clamdproto_test \
+	$(O)/test/banned_test
 
 deps:
 	@./tools/setup-deps
