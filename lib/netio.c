@@ -25,7 +25,7 @@ netio_init(struct netio *io, int fd, int timeout_ms)
 	io->timeout_ms = timeout_ms;
 	/* reads and writes wait in poll(), where the deadline lives */
 	sock_nonblock(fd, 1);
-	io->err = NETIO_OK;
+	io->err = io->werr = NETIO_OK;
 	buf_init(&io->in);
 	io->inpos = 0;
 	buf_init(&io->out);
@@ -85,21 +85,6 @@ netio_fill(struct netio *io)
 	io->in.len += (size_t)n;
 	io->in.data[io->in.len] = '\0';
 	return n;
-}
-
-/* netio_readable - wait for input within the deadline; 1 if some */
-int
-netio_readable(struct netio *io)
-{
-	if (netio_pending(io))
-		return 1;
-	if (io->err)
-		return 0;
-	if (sock_wait(io->fd, POLLIN, io->timeout_ms) != 1) {
-		io->err = NETIO_TIMEOUT;
-		return 0;
-	}
-	return 1;
 }
 
 /*
@@ -187,7 +172,7 @@ netio_flush(struct netio *io)
 	size_t off = 0;
 	ssize_t n;
 
-	if (io->err && io->err != NETIO_EOF) {
+	if (io->werr) {
 		buf_reset(&io->out);
 		return -1;
 	}
@@ -199,12 +184,12 @@ netio_flush(struct netio *io)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (sock_wait(io->fd, POLLOUT, io->timeout_ms) == 1)
 				continue;
-			io->err = NETIO_TIMEOUT;
+			io->err = io->werr = NETIO_TIMEOUT;
 			buf_reset(&io->out);
 			return -1;
 		}
 		if (n <= 0) {
-			io->err = NETIO_ERROR;
+			io->err = io->werr = NETIO_ERROR;
 			buf_reset(&io->out);
 			return -1;
 		}

@@ -4,8 +4,9 @@
  * For the one-client-at-a-time programs (smtpd-in, reinject).  Exports
  * struct netio, netio_init, netio_free, netio_fill, netio_getline,
  * netio_peek, netio_consume, netio_pending, netio_write, netio_printf,
- * netio_flush.  Errors are sticky: after a timeout, end of file or a
- * write error every call fails and io->err says which.
+ * netio_flush.  Errors are sticky: after a timeout, end of file or an
+ * error reading, every read fails and io->err says which; output can
+ * still be flushed (a last "421 timeout") until a write fails.
  */
 #ifndef NETIO_H
 #define NETIO_H
@@ -21,6 +22,7 @@ struct netio {
 	int		fd;
 	int		timeout_ms;
 	int		err;
+	int		werr;		/* a write failed: no more output */
 	struct buf	in;
 	size_t		inpos;		/* first unread byte of in */
 	struct buf	out;
@@ -37,6 +39,5 @@ void	netio_write(struct netio *, const void *, size_t);
 void	netio_printf(struct netio *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	netio_flush(struct netio *);
-int	netio_readable(struct netio *);
 
 #endif

@@ -743,10 +743,10 @@ send_raw(const char *p, size_t n)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (sock_wait(conn.fd, POLLOUT, conn.io.timeout_ms) == 1)
 				continue;
-			conn.io.err = NETIO_TIMEOUT;
+			conn.io.err = conn.io.werr = NETIO_TIMEOUT;
 			return -1;
 		}
-		conn.io.err = NETIO_ERROR;
+		conn.io.err = conn.io.werr = NETIO_ERROR;
 		return -1;
 	}
 	return 0;
@@ -780,14 +780,14 @@ send_file(int qfd, off_t off, long long len)
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (sock_wait(conn.fd, POLLOUT, conn.io.timeout_ms) == 1)
 				continue;
-			conn.io.err = NETIO_TIMEOUT;
+			conn.io.err = conn.io.werr = NETIO_TIMEOUT;
 			return -1;
 		}
 		if (first && (errno == EINVAL || errno == ENOSYS))
 			return -3;
 		if (errno == EIO)
 			return -2;
-		conn.io.err = NETIO_ERROR;
+		conn.io.err = conn.io.werr = NETIO_ERROR;
 		return -1;
 	}
 	return 0;

@@ -135,8 +135,7 @@ smtpd_io_end(struct smtpd_session *s)
 		return;
 	}
 	log_info("timeout after %s from %s[%s]", s->where, s->name, s->addr);
-	/* netio errors are sticky; this last reply must still go out */
-	s->io.err = NETIO_OK;
+	/* the last word gets a short deadline of its own */
 	if (s->io.timeout_ms > LAST_WORD_MS)
 		s->io.timeout_ms = LAST_WORD_MS;
 	smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", cf->myhostname);
