@@ -41,13 +41,6 @@ skel_name(void)
 	return service_name ? service_name : (svc ? svc->name : "?");
 }
 
-/* skel_generation - the master's configuration generation */
-unsigned
-skel_generation(void)
-{
-	return generation;
-}
-
 /* skel_draining - true once the master asked us to finish and exit */
 int
 skel_draining(void)

@@ -11,7 +11,7 @@
  * max_idle idle seconds (single shape), and drains and exits when the
  * master closes the alive pipe.
  *
- * Exports skel_main, skel_draining, skel_alive, skel_name, skel_generation.
+ * Exports skel_main, skel_draining, skel_alive, skel_name.
  */
 #ifndef SKEL_H
 #define SKEL_H
@@ -36,7 +36,6 @@ int		 skel_main(int, char **, const struct skel_service *);
 int		 skel_draining(void);
 int		 skel_alive(void);
 const char	*skel_name(void);
-unsigned	 skel_generation(void);
 void		 skel_setup_logging(const char *name);
 
 #endif

@@ -69,7 +69,7 @@ job_count(void)
 	return n;
 }
 
-/* send_status - a one-attribute answer to the client */
+/* send_fail - status=fail with a reason, to the client */
 static void
 send_fail(int fd, const char *reason)
 {
@@ -880,8 +880,3 @@ job_client_ready(int fd, int events, void *ctx)
 	ipc_msg_free(&m);
 }
 
-/* job_drain - qmgr must stop: nothing to do, jobs finish on their own */
-void
-job_drain(void)
-{
-}

@@ -474,7 +474,6 @@ busy(void)
 static void
 on_drain(void)
 {
-	job_drain();
 	log_info("draining: %d job%s in flight", job_count(),
 	    job_count() == 1 ? "" : "s");
 }

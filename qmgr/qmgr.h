@@ -81,7 +81,6 @@ void	job_new(int client_fd);
 void	job_client_ready(int fd, int events, void *ctx);
 void	job_free(struct job *);
 int	job_count(void);
-void	job_drain(void);
 void	job_synced(unsigned long);
 void	job_rj_done(struct job *, int any);
 
