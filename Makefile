@@ -46,8 +46,11 @@ SMTPD_SRC	:= $(wildcard smtpd-in/*.c)
 QMGR_SRC	:= qmgr/qmgr.c qmgr/job.c qmgr/dedup.c qmgr/received.c qmgr/bounce.c \
 		   qmgr/dirsync.c qmgr/takeover.c qmgr/rjpool.c
 REINJECT_SRC	:= qmgr/reinject.c qmgr/reinject_smtp.c
+SCANNER_SRC	:= scanner/scanner.c scanner/clamd.c scanner/engine.c \
+		   scanner/banned.c scanner/clamdproto.c
 
-PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject
+PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject \
+	   $(B)/scanner
 
 UNIT_SRC := $(wildcard lib/*_test.c)
 UNIT_BIN := $(UNIT_SRC:lib/%.c=$(O)/test/%)
@@ -56,7 +59,7 @@ CLAM_UNIT_BIN := $(O)/test/engine_test
 
 all: $(PROGS)
 
-$(O)/%.o: %.c $(wildcard lib/*.h) lib/params.def
+$(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard scanner/*.h) lib/params.def
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -c -o $@ $<
 
@@ -74,6 +77,11 @@ $(eval $(call prog,mailsiftctl,MAILSIFTCTL_SRC))
 $(eval $(call prog,smtpd-in,SMTPD_SRC))
 $(eval $(call prog,qmgr,QMGR_SRC))
 $(eval $(call prog,reinject,REINJECT_SRC))
+
+# The scanner is the only program linked with libclamav.
+$(B)/scanner: $(SCANNER_SRC:%.c=$(O)/%.o) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lclamav
 
 $(O)/test/%: $(O)/lib/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -118,7 +126,8 @@ bench: deps all
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 bin/mailsiftd bin/mailsiftctl $(DESTDIR)$(SBINDIR)
-	install -m 755 bin/smtpd-in bin/qmgr bin/reinject $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 bin/smtpd-in bin/qmgr bin/reinject bin/scanner \
+		$(DESTDIR)$(LIBEXECDIR)
 	for f in conf/*; do \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/$${f#conf/} ] || \
 		install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/; \

@@ -60,6 +60,52 @@ param_index(const char *name, size_t len)
 	return -1;
 }
 
+/*
+ * clamd.conf's names for the scanner's parameters, so that a
+ * postmaster's clamd settings can be pasted in.  ms: clamd.conf gives
+ * the value in milliseconds where mailsift.cf wants seconds.
+ */
+static const struct alias {
+	const char	*alias, *name;
+	int		 ms;
+} aliases[] = {
+	{ "DatabaseDirectory", "database_directory", 0 },
+	{ "LocalSocket", "local_socket", 0 },
+	{ "LocalSocketMode", "local_socket_mode", 0 },
+	{ "TCPSocket", "tcp_socket", 0 },
+	{ "TCPAddr", "tcp_addr", 0 },
+	{ "MaxThreads", "max_threads", 0 },
+	{ "MaxConnectionQueueLength", "max_connection_queue_length", 0 },
+	{ "SelfCheck", "self_check", 0 },
+	{ "ScanMail", "scan_mail", 0 },
+	{ "ScanArchive", "scan_archive", 0 },
+	{ "MaxRecursion", "archive_max_recursion", 0 },
+	{ "ArchiveMaxRecursion", "archive_max_recursion", 0 },
+	{ "MaxFiles", "archive_max_files", 0 },
+	{ "ArchiveMaxFiles", "archive_max_files", 0 },
+	{ "MaxFileSize", "archive_max_file_size", 0 },
+	{ "ArchiveMaxFileSize", "archive_max_file_size", 0 },
+	{ "MaxScanSize", "max_scan_size", 0 },
+	{ "MaxScanTime", "max_scan_time", 1 },
+	{ "StreamMaxLength", "stream_max_length", 0 },
+	{ "CommandReadTimeout", "command_read_timeout", 0 },
+};
+
+/* unalias - the mailsift name of a clamd.conf name, or name itself */
+static const char *
+unalias(const char *name, int *ms)
+{
+	size_t i;
+
+	*ms = 0;
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(aliases[i].alias, name) == 0) {
+			*ms = aliases[i].ms;
+			return aliases[i].name;
+		}
+	return name;
+}
+
 /* trim - strip white space at both ends, in place */
 static char *
 trim(char *s)
@@ -81,7 +127,8 @@ set_raw(struct raw *raw, const char *line, const char *where,
 {
 	const char *eq = strchr(line, '=');
 	char *name, *value, *name_mem, *value_mem;
-	int i;
+	const char *pname;
+	int i, ms;
 
 	if (eq == NULL) {
 		buf_addf(err, "%s: missing '=' in \"%.60s\"", where, line);
@@ -90,7 +137,22 @@ set_raw(struct raw *raw, const char *line, const char *where,
 	/* trim() may move past leading blanks: free what was allocated */
 	name = trim(name_mem = xstrndup(line, (size_t)(eq - line)));
 	value = trim(value_mem = xstrdup(eq + 1));
-	i = param_index(name, strlen(name));
+	pname = unalias(name, &ms);
+	i = param_index(pname, strlen(pname));
+	if (i >= 0 && ms) {
+		/* milliseconds, rounded up to whole seconds */
+		char *end, sec[32];
+		long long v;
+
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (errno == 0 && end != value && *end == '\0' && v >= 0 &&
+		    v < LLONG_MAX - 999) {
+			snprintf(sec, sizeof(sec), "%lld", (v + 999) / 1000);
+			xfree(value_mem);
+			value = value_mem = xstrdup(sec);
+		}
+	}
 	if (i < 0) {
 		buf_addf(err, "%s: unknown parameter \"%s\"", where, name);
 		xfree(name_mem);
@@ -280,9 +342,10 @@ convert(struct config *c, int i, const char *value, const char *where,
 		return 0;
 	}
 	if (strcmp(p->type, "BOOL") == 0) {
-		if (strcmp(value, "yes") == 0)
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
 			*(int *)field = 1;
-		else if (strcmp(value, "no") == 0)
+		else if (strcmp(value, "no") == 0 ||
+		    strcmp(value, "false") == 0)
 			*(int *)field = 0;
 		else
 			goto bad;

@@ -374,6 +374,14 @@ make_dirs(const struct config *c)
 		    chmod(buf_str(&path), 0700) < 0)
 			log_fatal("chown %s: %m", buf_str(&path));
 	}
+	/* public/: the scanner's clamd socket, for any local client */
+	buf_reset(&path);
+	buf_addf(&path, "%s/public", c->queue_directory);
+	if (mkdir(buf_str(&path), 0755) < 0 && errno != EEXIST)
+		log_fatal("mkdir %s: %m", buf_str(&path));
+	if (chown(buf_str(&path), pw->pw_uid, pw->pw_gid) < 0 ||
+	    chmod(buf_str(&path), 0755) < 0)
+		log_fatal("chown %s: %m", buf_str(&path));
 	buf_reset(&path);
 	buf_addf(&path, "%s/pid", c->queue_directory);
 	if (mkdir(buf_str(&path), 0755) < 0 && errno != EEXIST)

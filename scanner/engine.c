@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@ struct engine {
 	struct cl_engine	*cl;
 	unsigned		 sigs;
 	long long		 max_filesize;	/* effective, 0 = none */
+	unsigned		 parse;		/* cl_scan_options.parse */
 	atomic_uint		 refs;
 };
 
@@ -148,6 +151,11 @@ engine_load(const char *dbdir, const struct engine_limits *lim,
 	e->max_filesize = cl_engine_get_num(cl, CL_ENGINE_MAX_FILESIZE, &gerr);
 	if (gerr != CL_SUCCESS)
 		e->max_filesize = 0;
+	e->parse = ~0u;		/* every parser, mail and archives, as clamd */
+	if (lim && lim->no_mail)
+		e->parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
+	if (lim && lim->no_archive)
+		e->parse &= ~(unsigned)CL_SCAN_PARSE_ARCHIVE;
 	atomic_init(&e->refs, 1);
 	return e;
 fail:
@@ -251,7 +259,7 @@ engine_scan(struct engine *e, int fd, long long off, long long len,
 		return SCAN_ERROR;
 	}
 	memset(&opts, 0, sizeof(opts));
-	opts.parse = ~0u;	/* every parser, mail and archives, as clamd */
+	opts.parse = e->parse;
 	opts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
 	rc = cl_scanmap_callback(map, NULL, &name, &scanned, e->cl, &opts,
 	    NULL);
@@ -278,4 +286,40 @@ engine_scan(struct engine *e, int fd, long long off, long long len,
 		buf_addf(err, "scan failed: %s", cl_strerror(rc));
 		return SCAN_ERROR;
 	}
+}
+
+/*
+ * engine_dbversion - "VERSION/DATE" of the daily database in dbdir as
+ * clamd's VERSION command shows it ("27400/Tue Oct  1 08:21:00 2024"),
+ * or "" when there is no daily.cvd or daily.cld (custom signatures only)
+ */
+void
+engine_dbversion(const char *dbdir, char *out, size_t len)
+{
+	static const char *const names[] = { "daily.cld", "daily.cvd" };
+	struct buf path = BUF_INIT;
+	struct cl_cvd *cvd = NULL;
+	char tbuf[64];
+	time_t t;
+	size_t i, n;
+
+	*out = '\0';
+	pthread_once(&init_once, clam_init);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && !cvd; i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dbdir, names[i]);
+		if (access(buf_str(&path), R_OK) == 0)
+			cvd = cl_cvdhead(buf_str(&path));
+	}
+	buf_free(&path);
+	if (cvd == NULL)
+		return;
+	t = (time_t)cvd->stime;
+	if (ctime_r(&t, tbuf) == NULL)
+		tbuf[0] = '\0';
+	n = strlen(tbuf);
+	if (n > 0 && tbuf[n - 1] == '\n')
+		tbuf[n - 1] = '\0';
+	snprintf(out, len, "%u/%s", cvd->version, tbuf);
+	cl_cvdfree(cvd);
 }

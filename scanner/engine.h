@@ -3,7 +3,8 @@
  * place (the message inside a queue file), shared by many threads.
  *
  * Exports engine_load, engine_ref, engine_unref, engine_signatures,
- * engine_scan and struct engine_limits, enum scan_result.  The
+ * engine_dbversion, engine_scan and struct engine_limits, enum
+ * scan_result.  The
  * signature directory is trusted (root-owned, loaded before the jail);
  * the scanned bytes are hostile mail, parsed by libclamav in the
  * calling process.  An engine is refcounted so that a reload can build
@@ -24,6 +25,8 @@ struct engine_limits {
 	int		 max_recursion;		/* MaxRecursion */
 	int		 max_files;		/* MaxFiles */
 	int		 max_scantime_ms;	/* MaxScanTime */
+	int		 no_mail;		/* ScanMail no */
+	int		 no_archive;		/* ScanArchive no */
 };
 
 enum scan_result {
@@ -38,6 +41,7 @@ struct engine	*engine_load(const char *dbdir, const struct engine_limits *,
 void		 engine_ref(struct engine *);
 void		 engine_unref(struct engine *);
 unsigned	 engine_signatures(const struct engine *);
+void		 engine_dbversion(const char *dbdir, char *, size_t);
 enum scan_result engine_scan(struct engine *, int fd, long long off,
 		    long long len, const char **virname, struct buf *err);
 
