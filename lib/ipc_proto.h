@@ -32,7 +32,30 @@
  *   without answering, qmgr reads the next hop's answer itself, so the
  *   outcome is never lost with it.
  *
+ * qmgr -> scanner (private/scanner), one connection for all jobs:
+ *   request=scan tag=T id=ID off=N len=N virus=0|1 banned=0|1, fd: the
+ *                                    queue file (read only use)
+ *                                    -> status=ok tag=T result=clean|
+ *                                       virus|banned|unchecked [name=
+ *                                       virus name or banned part]
+ *                                       [reason=why unchecked]
+ *                                    -> status=busy tag=T (queue full)
+ *   Answers come in any order.  A closed connection loses nothing:
+ *   qmgr asks again once, then counts the message UNCHECKED.
+ *
+ * mailsiftctl -> scanner (private/scanner):
+ *   request=status                   -> status=ok signatures= dbversion=
+ *                                       threads= busy= queued= scans=
+ *                                       viruses= banned= unchecked= ...
+ *   request=reload                   -> status=ok (reload in background)
+ *
  * mailsiftctl -> qmgr (private/qmgr):
+ *   request=quarantine op=list       -> one packet per message (id=
+ *                                       date= sender= rcpts= size=
+ *                                       reason=), then end=1
+ *   request=quarantine op=release id=ID -> status=ok reply=SMTP-REPLY
+ *                                       once the next hop answered
+ *   request=quarantine op=delete id=ID  -> status=ok
  *   request=stats                    -> status=ok counters...
  *   request=queue                    -> one packet per file (id= dir=
  *                                       state= sender= nrcpt= size=
@@ -49,5 +72,6 @@
 
 #define IPC_QMGR_SOCKET		"private/qmgr"
 #define IPC_REINJECT_SOCKET	"private/reinject"
+#define IPC_SCANNER_SOCKET	"private/scanner"
 
 #endif

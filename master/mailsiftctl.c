@@ -5,13 +5,15 @@
  *   status    services, their processes (busy/idle), restarts, queue
  *   stats     messages in/out/failed and latency (from qmgr)
  *   queue     the queue files and their state (from qmgr)
+ *   quarantine list | release ID | delete ID
+ *             messages kept by the content policy (from qmgr)
  *   reload    re-read the configuration (keeps the old one if bad)
  *   stop      stop gracefully
  *   conf [-d|-n|-s]  parameters: all, defaults (-d), changed only (-n),
  *             a commented sample configuration (-s)
  * Exit status: 0 done, 1 failed (not running, refused), 2 usage.
  *
- * Inputs: replies from mailsiftd and qmgr (trusted local peers, still
+ * Inputs: replies from mailsiftd, qmgr and the scanner (trusted local peers, still
  * decoded strictly by ipc.c).  Runs as root.
  */
 #include <sys/socket.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -101,6 +104,55 @@ qmgr_call(const char *what, struct ipc_msg *rep, int quiet)
 	return rc;
 }
 
+/* scanner_call - one request to the scanner; -1 if it does not answer */
+static int
+scanner_call(const char *what, struct ipc_msg *rep)
+{
+	struct buf path = BUF_INIT;
+	int fd, rc = -1;
+
+	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_SCANNER_SOCKET);
+	fd = sock_connect_unix(buf_str(&path), SOCK_SEQPACKET, timeout_ms);
+	buf_free(&path);
+	if (fd < 0)
+		return -1;
+	if (request(fd, what) == 0 && ipc_recv(fd, rep, timeout_ms) == 1 &&
+	    strcmp(get(rep, "status"), "ok") == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* print_scanner - the scanner's line of "status" */
+static void
+print_scanner(void)
+{
+	struct ipc_msg m;
+	char when[64];
+	long long t = 0;
+	time_t tt;
+	struct tm tm;
+
+	ipc_msg_init(&m);
+	if (scanner_call("status", &m) < 0) {
+		printf("scanner: not answering\n");
+		ipc_msg_free(&m);
+		return;
+	}
+	ipc_getl(&m, "loaded", &t);
+	tt = (time_t)t;
+	localtime_r(&tt, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	printf("scanner: %s signatures from %s (%s%s), loaded %s; threads %s "
+	    "busy %s, queue %s/%s; scans %s, viruses %s, banned %s, "
+	    "unchecked %s\n", get(&m, "signatures"), get(&m, "database"),
+	    *get(&m, "dbversion") ? "daily " : "custom signatures only",
+	    get(&m, "dbversion"), when, get(&m, "threads"), get(&m, "busy"),
+	    get(&m, "queued"), get(&m, "queue_max"), get(&m, "scans"),
+	    get(&m, "viruses"), get(&m, "banned"), get(&m, "unchecked"));
+	ipc_msg_free(&m);
+}
+
 /* cmd_status - services and processes, then queue counts */
 static int
 cmd_status(void)
@@ -147,6 +199,7 @@ cmd_status(void)
 	} else {
 		printf("queue: qmgr not answering\n");
 	}
+	print_scanner();
 	ipc_msg_free(&m);
 	return 0;
 fail:
@@ -195,8 +248,87 @@ cmd_stats(void)
 	for (i = 0; i < m.nattr; i++)
 		if (strcmp(m.name[i], "status") != 0)
 			printf("%s: %s\n", m.name[i], m.value[i]);
+	ipc_msg_reset(&m);
+	if (scanner_call("status", &m) == 0)
+		for (i = 0; i < m.nattr; i++)
+			if (strcmp(m.name[i], "status") != 0)
+				printf("scanner_%s: %s\n", m.name[i],
+				    m.value[i]);
 	ipc_msg_free(&m);
 	return 0;
+}
+
+/* cmd_quarantine - list, release ID, delete ID */
+static int
+cmd_quarantine(int argc, char **argv)
+{
+	struct ipc_msg m;
+	struct buf path = BUF_INIT;
+	char date[64];
+	long long v;
+	time_t t;
+	struct tm tm;
+	int fd, n, count = 0, rc = 1, wait_ms = timeout_ms;
+
+	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_QMGR_SOCKET);
+	fd = connect_to(buf_str(&path), "qmgr");
+	buf_free(&path);
+	if (fd < 0)
+		return 1;
+	ipc_msg_init(&m);
+	ipc_add(&m, "request", "quarantine");
+	ipc_add(&m, "op", argv[1]);
+	if (argc > 2)
+		ipc_add(&m, "id", argv[2]);
+	if (ipc_send(fd, &m, -1) < 0)
+		goto fail;
+	if (strcmp(argv[1], "release") == 0)
+		wait_ms = (int)(cf->ipc_timeout * 1000 * 10); /* a delivery */
+	if (strcmp(argv[1], "list") != 0) {
+		ipc_msg_reset(&m);
+		if (ipc_recv(fd, &m, wait_ms) != 1)
+			goto fail;
+		if (strcmp(get(&m, "status"), "ok") == 0) {
+			printf("%s: %s%s\n", argv[2], argv[1][0] == 'r' ?
+			    "released: " : "deleted", get(&m, "reply"));
+			rc = 0;
+		} else {
+			fprintf(stderr, "mailsiftctl: %s %s: %s\n", argv[1],
+			    argv[2], get(&m, "reason"));
+		}
+		goto out;
+	}
+	printf("%-16s %-19s %9s  %s\n", "id", "date", "size",
+	    "sender -> recipients: reason");
+	for (;;) {
+		ipc_msg_reset(&m);
+		if ((n = ipc_recv(fd, &m, timeout_ms)) != 1)
+			goto fail;
+		if (ipc_get(&m, "end"))
+			break;
+		if (ipc_get(&m, "status")) {
+			fprintf(stderr, "mailsiftctl: %s\n", get(&m, "reason"));
+			goto out;
+		}
+		v = 0;
+		ipc_getl(&m, "date", &v);
+		t = (time_t)v;
+		localtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("%-16s %-19s %9s  <%s> -> %s: %s\n", get(&m, "id"),
+		    date, get(&m, "size"), get(&m, "sender"), get(&m, "rcpts"),
+		    get(&m, "reason"));
+		count++;
+	}
+	printf("%d quarantined message%s\n", count, count == 1 ? "" : "s");
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "mailsiftctl: no answer from qmgr\n");
+out:
+	close(fd);
+	ipc_msg_free(&m);
+	return rc;
 }
 
 /* cmd_queue - one line per queue file */
@@ -274,7 +406,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: mailsiftctl [-c CONFDIR] status|stats|queue|"
-	    "reload|stop|conf [-d|-n|-s]\n");
+	    "reload|stop|conf [-d|-n|-s]|\n"
+	    "       quarantine list|release ID|delete ID\n");
 	exit(2);
 }
 
@@ -325,6 +458,11 @@ main(int argc, char **argv)
 	if ((strcmp(cmd, "reload") == 0 || strcmp(cmd, "stop") == 0) &&
 	    argc == 1)
 		return cmd_simple(cmd);
+	if (strcmp(cmd, "quarantine") == 0 && ((argc == 2 &&
+	    strcmp(argv[1], "list") == 0) || (argc == 3 &&
+	    (strcmp(argv[1], "release") == 0 ||
+	    strcmp(argv[1], "delete") == 0))))
+		return cmd_quarantine(argc, argv);
 	if (strcmp(cmd, "conf") == 0 && argc <= 2)
 		return cmd_conf(argc, argv);
 	usage();

@@ -104,7 +104,7 @@ build(struct buf *b, const struct job *j, const int *which, const char *id)
 	char date[64], arrival[64], enh[16];
 	char *envid, *orcpt;
 	struct buf dec = BUF_INIT;
-	int i;
+	int i, others = 0, content = 0;
 
 	rfc822_date(date, sizeof(date), time(NULL));
 	rfc822_date(arrival, sizeof(arrival), (time_t)e->arrival_sec);
@@ -123,14 +123,23 @@ build(struct buf *b, const struct job *j, const int *which, const char *id)
 	buf_addf(b, "--%s/%s\r\n", id, cf->myhostname);
 	buf_adds(b, "Content-Description: Notification\r\n"
 	    "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+	for (i = 0; i < e->nrcpt; i++) {
+		if (!which[i])
+			others++;
+		else if (j->pol && j->pol[i] != D_PASS)
+			content++;
+	}
 	buf_addf(b, "This is the mail filter at host %s.\r\n\r\n"
 	    "Your message (queue id %s) could not be delivered to the\r\n"
-	    "following recipients; the next mail server refused it:\r\n\r\n",
-	    cf->myhostname, j->id);
+	    "following recipients; %s:\r\n\r\n", cf->myhostname, j->id,
+	    content ? "the mail filter found dangerous content in it" :
+	    "the next mail server refused it");
 	for (i = 0; i < e->nrcpt; i++)
 		if (which[i])
 			buf_addf(b, "<%s>: %s\r\n", e->rcpt[i].addr, j->reply[i]);
-	buf_adds(b, "\r\nThe other recipients did receive it.\r\n\r\n");
+	if (others)
+		buf_adds(b, "\r\nThe other recipients did receive it.\r\n");
+	buf_adds(b, "\r\n");
 
 	buf_addf(b, "--%s/%s\r\n", id, cf->myhostname);
 	buf_adds(b, "Content-Description: Delivery report\r\n"
@@ -158,7 +167,9 @@ build(struct buf *b, const struct job *j, const int *which, const char *id)
 			    buf_str(&dec));
 		xfree(orcpt);
 		buf_addf(b, "Action: failed\r\nStatus: %s\r\n", enh);
-		buf_addf(b, "Remote-MTA: dns; %s\r\n", cf->forward_method);
+		if (!(j->pol && j->pol[i] != D_PASS))
+			buf_addf(b, "Remote-MTA: dns; %s\r\n",
+			    cf->forward_method);
 		buf_addf(b, "Diagnostic-Code: smtp; %s\r\n", j->reply[i]);
 		buf_addf(b, "Last-Attempt-Date: %s\r\n", date);
 	}
@@ -173,23 +184,25 @@ build(struct buf *b, const struct job *j, const int *which, const char *id)
 }
 
 /*
- * bounce_start - create and deliver a DSN for the recipients of j
- * marked in which.  The DSN is a job of its own whose end calls
- * job_bounce_done(j, ok).  Returns -1 if it could not even be created.
+ * internal_job - a message made by qmgr, from <>, to rcpt, delivered
+ * like any other; its end calls job_bounce_done(parent) if there is a
+ * parent.  NULL if it could not even be created.
  */
-int
-bounce_start(struct job *j, const int *which)
+static struct job *
+internal_job(struct job *parent, const char *rcpt, const struct buf *msg,
+    const char *what)
 {
 	struct job *d = xcalloc(1, sizeof(*d));
-	struct buf path = BUF_INIT, msg = BUF_INIT;
+	struct buf path = BUF_INIT;
 	struct queue_env *e = &d->env;
 	struct timeval tv;
 
 	d->client_fd = -1;
 	d->rj_fd = -1;
 	d->tk_fd = -1;
+	d->ctl_fd = -1;
 	d->internal = 1;
-	d->parent = j;
+	d->parent = parent;
 	queue_env_init(e);
 	queue_new_id(d->id, sizeof(d->id));
 	snprintf(d->dir, sizeof(d->dir), "active");
@@ -197,12 +210,12 @@ bounce_start(struct job *j, const int *which)
 	d->queue_fd = open(buf_str(&path), O_RDWR | O_CREAT | O_EXCL |
 	    O_CLOEXEC, 0600);
 	if (d->queue_fd < 0 || flock(d->queue_fd, LOCK_EX | LOCK_NB) < 0) {
-		log_warn("%s: cannot create a DSN: %s: %m", j->id,
-		    buf_str(&path));
+		log_warn("%s: cannot create a %s: %s: %m", parent ? parent->id :
+		    "-", what, buf_str(&path));
 		buf_free(&path);
 		d->parent = NULL;
 		job_free(d);
-		return -1;
+		return NULL;
 	}
 	buf_free(&path);
 	snprintf(e->id, sizeof(e->id), "%s", d->id);
@@ -216,27 +229,94 @@ bounce_start(struct job *j, const int *which)
 	e->proto = xstrdup("ESMTP");
 	e->sender = xstrdup("");
 	e->mail_params = xstrdup("");
-	queue_env_add_rcpt(e, j->env.sender, "");
-	build(&msg, j, which, d->id);
+	queue_env_add_rcpt(e, rcpt, "");
 	if (queue_write_envelope(d->queue_fd, e) < 0 ||
-	    queue_pwrite(d->queue_fd, msg.data, msg.len, e->msg_off) < 0) {
-		log_warn("%s: cannot write a DSN: %m", j->id);
-		buf_free(&msg);
-		job_discard(d);
-		return -1;
-	}
-	e->msg_len = (long long)msg.len;
-	e->hash = queue_hash(QUEUE_HASH_INIT, msg.data, msg.len);
-	if (queue_finish(d->queue_fd, e) < 0) {
-		log_warn("%s: cannot write a DSN: %m", j->id);
-		buf_free(&msg);
-		job_discard(d);
-		return -1;
-	}
+	    queue_pwrite(d->queue_fd, msg->data, msg->len, e->msg_off) < 0)
+		goto fail;
+	e->msg_len = (long long)msg->len;
+	e->hash = queue_hash(QUEUE_HASH_INIT, msg->data, msg->len);
+	if (queue_finish(d->queue_fd, e) < 0)
+		goto fail;
 	e->state = QUEUE_RECEIVED;
+	return d;
+fail:
+	log_warn("%s: cannot write a %s: %m", parent ? parent->id : "-", what);
+	job_discard(d);
+	return NULL;
+}
+
+/*
+ * bounce_start - create and deliver a DSN for the recipients of j
+ * marked in which.  The DSN is a job of its own whose end calls
+ * job_bounce_done(j, ok).  Returns -1 if it could not even be created.
+ */
+int
+bounce_start(struct job *j, const int *which)
+{
+	struct buf msg = BUF_INIT;
+	char id[QUEUE_ID_MAX];
+	struct job *d;
+
+	/* the DSN names its own queue id: make one, then the job */
+	queue_new_id(id, sizeof(id));
+	build(&msg, j, which, id);
+	d = internal_job(j, j->env.sender, &msg, "DSN");
 	buf_free(&msg);
+	if (d == NULL)
+		return -1;
 	log_info("%s: sender non-delivery notification: %s", j->id, d->id);
 	j->dsn = d;
 	job_start_internal(d);
 	return 0;
+}
+
+/*
+ * notify_admin - tell virus_admin what was found in j (what: "VIRUS:
+ * NAME" or "BANNED: REASON", already clean).  Best effort: a notice
+ * that cannot be sent is logged, and the message's fate does not
+ * depend on it.
+ */
+void
+notify_admin(struct job *j, const char *what)
+{
+	const struct queue_env *e = &j->env;
+	struct buf b = BUF_INIT;
+	char date[64], id[QUEUE_ID_MAX];
+	struct job *d;
+	int i;
+
+	queue_new_id(id, sizeof(id));
+	rfc822_date(date, sizeof(date), time(NULL));
+	buf_addf(&b, "From: \"Content filter at %s\" <postmaster@%s>\r\n",
+	    cf->myhostname, cf->myhostname);
+	buf_addf(&b, "To: <%s>\r\n", cf->virus_admin);
+	buf_addf(&b, "Subject: %s in mail from <%.200s>\r\n", what,
+	    e->sender);
+	buf_addf(&b, "Date: %s\r\n", date);
+	buf_addf(&b, "Message-ID: <%s.notice@%s>\r\n", id, cf->myhostname);
+	buf_adds(&b, "Auto-Submitted: auto-generated\r\n");
+	buf_adds(&b, "MIME-Version: 1.0\r\n");
+	buf_adds(&b, "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+	buf_addf(&b, "The mail filter at %s found: %s\r\n\r\n",
+	    cf->myhostname, what);
+	buf_addf(&b, "Queue id: %s\r\n", j->id);
+	buf_addf(&b, "Client: %s [%s]\r\n", e->xf.name ? e->xf.name :
+	    e->client_name, e->xf.addr ? e->xf.addr : e->client_addr);
+	buf_addf(&b, "Sender: <%s>\r\n", e->sender);
+	for (i = 0; i < e->nrcpt; i++)
+		buf_addf(&b, "Recipient: <%s>: %s\r\n", e->rcpt[i].addr,
+		    j->pol && j->pol[i] != D_PASS && j->reply[i] ?
+		    j->reply[i] : "delivered");
+	if (cf->quarantine)
+		buf_addf(&b, "\r\nA copy is in the quarantine: mailsiftctl "
+		    "quarantine release %s\r\n", j->id);
+	buf_adds(&b, "\r\nThe message's header:\r\n\r\n");
+	add_header_copy(&b, j->queue_fd, e);
+	d = internal_job(NULL, cf->virus_admin, &b, "notice");
+	buf_free(&b);
+	if (d == NULL)
+		return;
+	log_info("%s: notice to virus_admin <%s>: %s", j->id, cf->virus_admin,
+	    d->id);
+	job_start_internal(d);
 }

@@ -49,6 +49,7 @@ struct stage {
 	void		(*start)(struct job *);
 };
 static const struct stage stages[] = {
+	{ "scan", scan_start },		/* scan.c: viruses, banned parts */
 	{ NULL, NULL },
 };
 
@@ -98,6 +99,14 @@ job_free(struct job *j)
 	if (*pp)
 		*pp = j->next;
 	event_timer_cancel(j->deadline);
+	scan_forget(j);
+	if (j->ctl_fd >= 0) {
+		event_del(j->ctl_fd);
+		close(j->ctl_fd);
+	}
+	xfree(j->verdict_name);
+	xfree(j->verdict_why);
+	xfree(j->pol);
 	if (j->dsn)
 		j->dsn->parent = NULL;	/* it will find nobody to tell */
 	if (j->parent)
@@ -155,6 +164,7 @@ job_new(int client_fd)
 	j->client_fd = client_fd;
 	j->rj_fd = -1;
 	j->tk_fd = -1;
+	j->ctl_fd = -1;
 	queue_env_init(&j->env);
 	snprintf(j->dir, sizeof(j->dir), "incoming");
 	queue_new_id(j->id, sizeof(j->id));
@@ -223,6 +233,7 @@ job_arm(struct job *j)
 	j->delivered = xcalloc(n, sizeof(int));
 	j->suppressed = xcalloc(n, sizeof(int));
 	j->bounced = xcalloc(n, sizeof(int));
+	j->pol = xcalloc(n, sizeof(int));
 	j->committed_ms = event_now_ms();
 	j->state = JOB_PIPELINE;
 	j->deadline = event_timer(cf->filter_timeout * 1000L,
@@ -376,7 +387,20 @@ job_next_stage(struct job *j)
 		stages[j->stage - 1].start(j);
 		return;
 	}
+	if (policy_apply(j) <= 0) {
+		job_reply(j);		/* nobody left to deliver to */
+		return;
+	}
 	job_deliver(j);
+}
+
+/* job_stage_done - a stage has its verdict: go on */
+void
+job_stage_done(struct job *j)
+{
+	if (j->state != JOB_PIPELINE)
+		return;		/* timed out or abandoned meanwhile */
+	job_next_stage(j);
 }
 
 /* job_rj_done - the outcome is in: answer the client (or just remember) */
@@ -434,7 +458,7 @@ rj_ready(int fd, int events, void *ctx)
 	}
 	err = n == 1 ? ipc_get(&m, "error") : NULL;
 	for (i = 0; i < j->env.nrcpt; i++) {
-		if (j->suppressed[i])
+		if (j->suppressed[i] || j->pol[i] != D_PASS)
 			continue;
 		buf_reset(&name);
 		buf_addf(&name, "reply_%d", i);
@@ -473,7 +497,8 @@ job_deliver_fail(struct job *j, const char *why)
 
 	log_warn("%s: cannot hand the message to reinject: %s", j->id, why);
 	for (i = 0; i < j->env.nrcpt; i++)
-		if (!j->suppressed[i] && j->reply[i] == NULL)
+		if (!j->suppressed[i] && j->pol[i] == D_PASS &&
+		    j->reply[i] == NULL)
 			j->reply[i] = xstrdup("451 4.3.0 Error: delivery "
 			    "agent unavailable");
 	job_reply(j);
@@ -488,6 +513,8 @@ job_deliver(struct job *j)
 
 	buf_reset(&j->extra);
 	received_line(&j->extra, &j->env, cf->myhostname);
+	if (!j->internal)
+		policy_headers(j, &j->extra);
 	if (queue_pwrite(j->queue_fd, j->extra.data, j->extra.len, off) < 0 ||
 	    queue_set_extra(j->queue_fd, &j->env, off,
 	    (long long)j->extra.len) < 0) {
@@ -510,7 +537,7 @@ job_deliver_with(struct job *j, int fd)
 	int i;
 
 	for (i = 0; i < j->env.nrcpt; i++)
-		if (!j->suppressed[i])
+		if (!j->suppressed[i] && j->pol[i] == D_PASS)
 			buf_addf(&rcpts, "%s%d", rcpts.len ? "," : "", i);
 	ipc_msg_init(&m);
 	ipc_add(&m, "request", "deliver");
@@ -562,6 +589,15 @@ client_reply(struct job *j, int i, struct buf *out)
 	}
 	if (r == NULL)
 		r = "451 4.3.0 Error: no outcome";
+	if (j->pol[i] != D_PASS) {
+		/* the filter's own verdict, in amavisd-new's words */
+		if (j->pol[i] == D_BOUNCE && j->bounced[i])
+			buf_addf(out, "250 2.5.0 Ok, id=%s, DSN was sent (%s)",
+			    j->id, r);
+		else
+			buf_adds(out, r);
+		return;
+	}
 	enh(r, code, sizeof(code));
 	if (r[0] == '2')
 		buf_addf(out, "250 2.6.0 Ok, id=%s, from MTA: %s", j->id, r);
@@ -580,7 +616,36 @@ client_reply(struct job *j, int i, struct buf *out)
 static int
 handled(const struct job *j, int i)
 {
-	return j->suppressed[i] || j->delivered[i] || j->bounced[i];
+	return j->suppressed[i] || j->delivered[i] || j->bounced[i] ||
+	    j->pol[i] == D_DISCARD;
+}
+
+/* outcome_counts - ", but 1 BOUNCE, and 2 DISCARD" after a 250 reply */
+static void
+outcome_counts(const struct job *j, struct buf *out)
+{
+	int i, bounced = 0, discarded = 0;
+
+	for (i = 0; i < j->env.nrcpt; i++) {
+		if (j->bounced[i])
+			bounced++;
+		else if (j->pol[i] == D_DISCARD)
+			discarded++;
+	}
+	if (bounced + discarded == 0)
+		return;
+	if (bounced + discarded == j->env.nrcpt && !(bounced && discarded)) {
+		/* every recipient alike: amavisd-new's "..., BOUNCE" */
+		buf_adds(out, bounced ? ", BOUNCE" : ", DISCARD");
+		return;
+	}
+	buf_addf(out, ", %s", bounced + discarded < j->env.nrcpt ? "but " :
+	    "");
+	if (bounced)
+		buf_addf(out, "%d BOUNCE", bounced);
+	if (discarded)
+		buf_addf(out, "%s%d DISCARD", bounced ? ", and " : "",
+		    discarded);
 }
 
 /*
@@ -594,7 +659,7 @@ static void
 smtp_reply(struct job *j, struct buf *out, int *partial)
 {
 	int i, done = 0, rej = 0, tmp = 0, bounced = 0, first_tmp = -1;
-	int first_rej = -1, first_ok = -1;
+	int first_rej = -1, first_ok = -1, discarded = 0, first_disc = -1;
 
 	for (i = 0; i < j->env.nrcpt; i++) {
 		const char *r = j->reply[i];
@@ -602,6 +667,11 @@ smtp_reply(struct job *j, struct buf *out, int *partial)
 		if (handled(j, i)) {
 			done++;
 			bounced += j->bounced[i];
+			if (j->pol[i] == D_DISCARD && !j->bounced[i]) {
+				discarded++;
+				if (first_disc < 0)
+					first_disc = i;
+			}
 			if (first_ok < 0 && j->delivered[i])
 				first_ok = i;
 		} else if (r && r[0] == '5') {
@@ -615,15 +685,16 @@ smtp_reply(struct job *j, struct buf *out, int *partial)
 		}
 	}
 	*partial = 0;
-	if (done == j->env.nrcpt && bounced == 0) {
+	if (done == j->env.nrcpt && discarded == j->env.nrcpt) {
+		client_reply(j, first_disc, out);
+	} else if (done == j->env.nrcpt && bounced + discarded == 0) {
 		client_reply(j, first_ok >= 0 ? first_ok : 0, out);
 	} else if (done == j->env.nrcpt) {
 		if (first_ok >= 0)
 			client_reply(j, first_ok, out);
 		else
 			buf_addf(out, "250 2.5.0 Ok, id=%s", j->id);
-		buf_addf(out, ", %s%d BOUNCE", bounced < j->env.nrcpt ?
-		    "but " : "", bounced);
+		outcome_counts(j, out);
 	} else if (rej == j->env.nrcpt) {
 		client_reply(j, first_rej, out);
 	} else if (done == 0 && tmp > 0) {
@@ -637,30 +708,47 @@ smtp_reply(struct job *j, struct buf *out, int *partial)
 }
 
 /*
- * need_dsn - SMTP input with recipients refused while others were
- * delivered (or will be retried): they need a DSN from us.  Marks in
- * which those that want one; those that don't (null sender, NOTIFY)
- * are marked bounced at once.  Returns how many DSN recipients.
+ * need_dsn - recipients that need a DSN from us: those whose content
+ * destiny is bounce, and, over SMTP, those the next hop (or a reject
+ * destiny) refused while others were delivered, bounced or discarded,
+ * since one reply cannot say both.  Marks in which those that want one;
+ * those that don't (null sender, NOTIFY) are marked bounced at once, or,
+ * for a content bounce, discarded.  Returns how many DSN recipients.
  */
 static int
-need_dsn(struct job *j, int *which)
+need_dsn(struct job *j, int *which, int lmtp)
 {
-	int i, rej = 0, others = 0, n = 0;
+	int i, rej = 0, others = 0, pb = 0, n = 0;
 
 	for (i = 0; i < j->env.nrcpt; i++) {
-		if (!handled(j, i) && j->reply[i] && j->reply[i][0] == '5')
-			rej++;
-		else
+		if (!handled(j, i) && j->reply[i] && j->reply[i][0] == '5') {
+			if (j->pol[i] == D_BOUNCE)
+				pb++;
+			else
+				rej++;
+		} else {
 			others++;
+		}
 	}
-	if (rej == 0 || others == 0)
+	if (pb == 0 && (lmtp || rej == 0 || others == 0))
 		return 0;
 	for (i = 0; i < j->env.nrcpt; i++) {
 		if (handled(j, i) || !j->reply[i] || j->reply[i][0] != '5')
 			continue;
+		if (j->pol[i] != D_BOUNCE && (lmtp || others + pb == 0))
+			continue;
 		if (bounce_wanted(&j->env, i)) {
 			which[i] = 1;
 			n++;
+		} else if (j->pol[i] == D_BOUNCE) {
+			/* no DSN to <>: what is left is a discard */
+			j->pol[i] = D_DISCARD;
+			xfree(j->reply[i]);
+			j->reply[i] = xstrdup("250 2.7.1 Ok, discarded, "
+			    "DSN suppressed");
+			log_info("%s: to=<%s>, status=discarded (no DSN to "
+			    "the null sender or against NOTIFY)", j->id,
+			    j->env.rcpt[i].addr);
 		} else {
 			j->bounced[i] = 1;
 			log_info("%s: to=<%s>, status=bounced (%s), no DSN "
@@ -706,8 +794,12 @@ internal_done(struct job *d)
 	if (parent)
 		parent->dsn = NULL;
 	d->state = JOB_REPLIED;
-	log_info("%s: DSN %s: %s", d->id, ok ? "delivered" : "failed",
-	    d->reply[0] ? d->reply[0] : "no reply");
+	if (d->ctl_fd >= 0)
+		release_done(d);
+	else
+		log_info("%s: %s %s: %s", d->id, parent ? "DSN" : "notice",
+		    ok ? "delivered" : "failed", d->reply[0] ? d->reply[0] :
+		    "no reply");
 	if (d->rj_fd < 0) {
 		remove_file(d);
 		job_free(d);
@@ -730,9 +822,9 @@ job_reply(struct job *j)
 		return;
 	}
 	lmtp = j->env.proto && strcmp(j->env.proto, "LMTP") == 0;
-	if (!lmtp && !j->dsn_tried && !j->timed_out) {
+	if (!j->dsn_tried && !j->timed_out) {
 		which = xcalloc((size_t)j->env.nrcpt, sizeof(int));
-		if (need_dsn(j, which) > 0) {
+		if (need_dsn(j, which, lmtp) > 0) {
 			j->dsn_tried = 1;
 			if (bounce_start(j, which) == 0) {
 				xfree(which);

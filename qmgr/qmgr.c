@@ -46,7 +46,7 @@ static const char *const queue_dirs[] = {
 /* Counters for "mailsiftctl stats". */
 static const char *const stat_names[] = {
 	"received", "delivered", "tempfailed", "rejected", "duplicates",
-	"recovered",
+	"recovered", "viruses", "banned", "unchecked", "quarantined",
 };
 #define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
 static unsigned long long stats[NSTATS];
@@ -262,6 +262,9 @@ first_request(int fd, int events, void *ctx)
 		send_stats(fd);
 	} else if (req && strcmp(req, "queue") == 0) {
 		send_queue(fd);
+	} else if (req && strcmp(req, "quarantine") == 0) {
+		if (quarantine_request(fd, &m))
+			fd = -1;	/* a release job answers later */
 	} else if (n != 0) {
 		log_warn("bad first request%s%s", req ? ": " : "",
 		    req ? req : "");
@@ -450,10 +453,14 @@ scan_tick(void *ctx)
 static void
 post_jail(void)
 {
+	struct buf why = BUF_INIT;
+
 	started = time(NULL);
 	if (chdir(cf->queue_directory) < 0)
 		log_fatal("chdir %s: %m", cf->queue_directory);
 	event_init();
+	if (policy_destiny_ok(&why) < 0)
+		log_fatal("%s", buf_str(&why));
 	if (cf->queue_fsync && dirsync_init(job_synced) < 0)
 		log_fatal("cannot start the fsync thread: %m");
 	dedup_load();

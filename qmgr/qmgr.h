@@ -11,7 +11,11 @@
  * rjpool.c: connections to reinject, kept between deliveries.
  * takeover.c: the next hop's answer, read when reinject died waiting.
  * dirsync.c: group-committed fsync of active/ in a helper thread.
- * bounce.c: DSNs for recipients refused while others were accepted.
+ * bounce.c: DSNs for recipients refused while others were accepted,
+ *           and for content bounces; notices to virus_admin.
+ * scan.c: the pipeline stage that asks the scanner about a message.
+ * policy.c: content categories, destinies, replies, headers, quarantine.
+ * quarantine.c: mailsiftctl's quarantine list, release and delete.
  */
 #ifndef QMGR_H
 #define QMGR_H
@@ -29,6 +33,16 @@ enum job_state {
 	JOB_PIPELINE,		/* stages running */
 	JOB_DELIVERING,		/* reinject has it */
 	JOB_REPLIED,		/* smtpd-in has the reply; wait for done */
+};
+
+/* The scanner's verdict on a message, lowest to highest precedence. */
+enum verdict {
+	V_CLEAN, V_UNCHECKED, V_BANNED, V_VIRUS
+};
+
+/* A recipient's destiny (amavisd-new's D_*). */
+enum destiny {
+	D_PASS, D_DISCARD, D_BOUNCE, D_REJECT, D_TEMPFAIL
 };
 
 struct job {
@@ -65,6 +79,18 @@ struct job {
 	struct job		*parent;	/* a DSN: the job it reports on */
 	struct job		*dsn;		/* the DSN job reporting on us */
 	unsigned long		 sync_ticket;	/* dirsync.c: wait for this */
+	/* content checks (scan.c, policy.c) */
+	int			 scan_virus, scan_banned;	/* asked for */
+	unsigned long		 scan_tag;	/* request in flight, or 0 */
+	int			 scan_tries;
+	struct event_timer	*scan_timer;
+	struct job		*scan_next;
+	struct sconn		*scan_conn;	/* where it was sent */
+	enum verdict		 verdict;
+	char			*verdict_name;	/* virus name, banned reason */
+	char			*verdict_why;	/* why unchecked */
+	int			*pol;		/* enum destiny per recipient */
+	int			 ctl_fd;	/* a release: mailsiftctl waits */
 	struct job		*next;
 };
 
@@ -85,6 +111,7 @@ void	job_synced(unsigned long);
 void	job_rj_done(struct job *, int any);
 
 void	job_deliver_with(struct job *, int fd);
+void	job_stage_done(struct job *);
 void	job_deliver_fail(struct job *, const char *);
 
 /* rjpool.c */
@@ -104,6 +131,21 @@ void	job_bounce_done(struct job *, int ok);
 /* bounce.c */
 int	bounce_wanted(const struct queue_env *, int);
 int	bounce_start(struct job *, const int *which);
+void	notify_admin(struct job *, const char *what);
+
+/* scan.c */
+void	scan_start(struct job *);
+void	scan_forget(struct job *);
+
+/* policy.c */
+int	policy_destiny_ok(struct buf *);
+int	policy_all_bypass(const struct job *, const char *);
+int	policy_apply(struct job *);
+void	policy_headers(const struct job *, struct buf *);
+
+/* quarantine.c */
+int	quarantine_request(int fd, struct ipc_msg *);
+void	release_done(struct job *);
 
 /* dirsync.c */
 int		dirsync_init(void (*)(unsigned long));

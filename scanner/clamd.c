@@ -196,8 +196,8 @@ cconn_flush(struct cconn *c)
 			event_mod(c->fd, EV_READ);
 		}
 	}
-	if (c->out.len == 0 && c->pending == 0 && (c->no_more ||
-	    (c->eof && !c->want_fd)))
+	if (c->out.len == 0 && c->pending == 0 && !c->want_fd &&
+	    (c->no_more || c->eof))
 		cconn_close(c);
 }
 
@@ -522,6 +522,27 @@ stream_end(struct cconn *c)
 		c->no_more = 1;
 }
 
+/* write_stream - INSTREAM bytes into the memfd; -1 with a reply */
+static int
+write_stream(struct cconn *c, const char *data, size_t dlen)
+{
+	ssize_t n;
+
+	while (dlen > 0) {
+		n = write(c->sfd, data, dlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			clamd_reply(&c->out, c->sterm, c->ssid,
+			    "stream: %s ERROR", strerror(errno));
+			return -1;
+		}
+		data += n;
+		dlen -= (size_t)n;
+	}
+	return 0;
+}
+
 /* process - decode and act on what the client sent */
 static void
 process(struct cconn *c)
@@ -545,29 +566,19 @@ process(struct cconn *c)
 		}
 		r = clamd_feed(c->dec, c->in.data, c->in.len, &used, &req,
 		    &data, &dlen);
+		if (r == CLAMD_DATA && write_stream(c, data, dlen) < 0) {
+			finish_when_done(c);
+			return;
+		}
+		/* data and req.arg point into c->in: used before the drop */
+		if (r == CLAMD_REQUEST)
+			request(c, &req);
 		buf_drop(&c->in, used);
 		switch (r) {
 		case CLAMD_NEED_MORE:
 			break;
 		case CLAMD_REQUEST:
-			request(c, &req);
-			continue;
 		case CLAMD_DATA:
-			while (dlen > 0) {
-				ssize_t n = write(c->sfd, data, dlen);
-
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0) {
-					clamd_reply(&c->out, c->sterm, c->ssid,
-					    "stream: %s ERROR",
-					    strerror(errno));
-					finish_when_done(c);
-					return;
-				}
-				data += n;
-				dlen -= (size_t)n;
-			}
 			continue;
 		case CLAMD_STREAM_END:
 			stream_end(c);

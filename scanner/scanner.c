@@ -87,7 +87,7 @@ table_path(struct buf *out)
 
 /* rules_build - a complete new rule set, or NULL with why */
 static struct rules *
-rules_build(struct buf *err)
+rules_build(struct buf *err, int *db_failed)
 {
 	struct engine_limits lim;
 	struct buf path = BUF_INIT;
@@ -99,11 +99,14 @@ rules_build(struct buf *err)
 		table_path(&path);
 		t = regtable_open(buf_str(&path), err);
 		buf_free(&path);
-		if (t == NULL)
+		if (t == NULL) {
+			*db_failed = 0;
 			return NULL;
+		}
 	}
 	limits(&lim);
 	if ((e = engine_load(cf->database_directory, &lim, err)) == NULL) {
+		*db_failed = 1;
 		regtable_free(t);
 		return NULL;
 	}
@@ -196,7 +199,7 @@ reload_main(void *arg)
 		    cf->database_directory);
 		t0 = event_now_ms();
 		buf_reset(&err);
-		if ((r = rules_build(&err)) == NULL) {
+		if ((r = rules_build(&err, &rc)) == NULL) {
 			log_error("reload failed: %s; still scanning with the "
 			    "previous signatures", buf_str(&err));
 			rc = -1;
@@ -525,7 +528,7 @@ mail_done(struct scanjob *j)
 		ipc_msg_free(&m);
 	}
 	scanjob_free(j);
-	if (c->closed || (skel_draining() && c->pending == 0))
+	if (c->closed)
 		qconn_close(c);
 }
 
@@ -659,9 +662,10 @@ post_jail(void)
 	long long t0 = event_now_ms();
 	int i, rc;
 
-	if ((current = rules_build(&err)) == NULL)
-		log_fatal("cannot start: %s (install clamav-freshclam and run "
-		    "freshclam, or set database_directory)", buf_str(&err));
+	if ((current = rules_build(&err, &rc)) == NULL)
+		log_fatal("cannot start: %s%s", buf_str(&err), rc ?
+		    " (install clamav-freshclam and run freshclam, or set "
+		    "database_directory)" : "");
 	log_info("loaded %u signatures from %s%s%s in %lld ms", current->sigs,
 	    cf->database_directory, current->dbversion[0] ? ", daily " : "",
 	    current->dbversion, event_now_ms() - t0);
@@ -702,25 +706,45 @@ busy(void)
 	int n = 0;
 
 	for (c = qconns; c; c = c->next)
-		n += c->pending;
+		n += c->closed ? c->pending : 1;
 	return n + clamd_busy();
 }
 
+/* drain_tick - a drained scanner closes connections still left */
+static void
+drain_tick(void *ctx)
+{
+	struct qconn *c, *next;
+
+	(void)ctx;
+	for (c = qconns; c; c = next) {
+		next = c->next;
+		if (!c->closed)
+			qconn_close(c);
+	}
+}
+
 /*
- * on_drain - a new generation takes over: stop accepting, close idle
- * qmgr connections (qmgr reconnects), finish what is in flight
+ * on_drain - a new generation takes over: stop accepting (new qmgr
+ * connections reach it), and tell each qmgr connection "bye": qmgr
+ * sends new requests to the new scanner and closes this connection
+ * once its answers are in, so no request is caught in between.  After
+ * max_idle, whatever is left is closed.
  */
 static void
 on_drain(void)
 {
-	struct qconn *c, *next;
+	struct qconn *c;
+	struct ipc_msg m;
 
-	for (c = qconns; c; c = next) {
-		next = c->next;
-		if (c->pending == 0)
-			qconn_close(c);
-	}
 	clamd_drain();
+	ipc_msg_init(&m);
+	ipc_add(&m, "status", "bye");
+	for (c = qconns; c; c = c->next)
+		if (!c->closed)
+			(void)ipc_send(c->fd, &m, -1);
+	ipc_msg_free(&m);
+	event_timer(cf->max_idle * 1000L, drain_tick, NULL);
 }
 
 /* main - declare the service and hand over to the skeleton */

@@ -495,6 +495,8 @@ ms_setup() {
 	[ -n "${T:-}" ] || ms_tmpdir
 	d=$T/$name
 	mkdir -p "$d/conf" "$d/queue"
+	ms_testdb || return 1
+	cp "$MS_TOP/conf/banned_filename_table" "$d/conf/"
 	MS_FILTER_PORTS[$name]=$fport
 	MS_FORWARD_PORTS[$name]=$nport
 	cat >"$d/conf/mailsift.cf" <<EOF
@@ -504,13 +506,35 @@ myhostname = filter.example.test
 forward_method = smtp:[127.0.0.1]:$nport
 log_file = $d/mailsift.log
 program_directory = $MS_BIN
+database_directory = $MS_TESTDB
+max_threads = 4
 EOF
 	cat >"$d/conf/master.cf" <<EOF
 # service          type  private unpriv chroot wakeup maxproc command
 127.0.0.1:$fport   inet  n       y      n      -      8       smtpd-in
 qmgr               unix  y       y      n      -      1       qmgr
 reinject           unix  y       y      n      -      4       reinject
+scanner            unix  y       y      n      -      1       scanner
 EOF
+}
+
+# ms_testdb - the test signature database (tools/mktestdb), built once
+# into $MS_TESTDB and reused by every test
+MS_TESTDB=${MS_TESTDB:-$MS_TOP/build/testdb}
+ms_testdb() {
+	local p
+	"$MS_TOP/tools/mktestdb" "$MS_TESTDB" || {
+		diag "tools/mktestdb $MS_TESTDB failed"
+		return 1
+	}
+	chmod -R a+rX "$MS_TESTDB" 2>/dev/null
+	# the scanner runs as nobody: every directory above must be searchable
+	p=$MS_TESTDB
+	while [ "$p" != / ] && [ -n "$p" ]; do
+		p=$(dirname "$p")
+		[ -x "$p" ] || chmod a+x "$p" 2>/dev/null
+	done
+	return 0
 }
 
 # ms_conf - set parameters in $T/NAME/conf/mailsift.cf: ms_conf NAME "p = v"...

@@ -39,7 +39,8 @@ like "$out" '^250 2\.6\.0 Ok, id=[0-9A-F]+, from MTA: 250 2\.0\.0 Ok: queued as 
 id=$(printf '%s' "$out" | sed -n 's/.*id=\([0-9A-F]*\),.*/\1/p')
 ok "the sink got one message" sink_wait sink 1 50
 got=$(sink_last sink)
-# strip the first header (our Received: line, folded over 3 lines)
+# strip the first header (our Received: line, folded over 3 lines) and
+# the scanner's X-Virus-Scanned: line
 rcvd=$("$PYTHON" - "$got" <<'PY'
 import sys
 d = open(sys.argv[1], "rb").read()
@@ -47,11 +48,17 @@ i = d.index(b"\r\n", 0)
 while d[i + 2:i + 3] in (b"\t", b" "):
     i = d.index(b"\r\n", i + 2)
 sys.stdout.write(d[:i + 2].decode())
-open(sys.argv[1] + ".rest", "wb").write(d[i + 2:])
+rest = d[i + 2:]
+# then the scanner's X-Virus-Scanned: line
+if rest.startswith(b"X-Virus-Scanned: "):
+    rest = rest[rest.index(b"\r\n") + 2:]
+    open(sys.argv[1] + ".scanned", "wb").write(b"")
+open(sys.argv[1] + ".rest", "wb").write(rest)
 PY
 )
-ok "message is byte-for-byte unchanged after the Received: line" \
+ok "message is byte-for-byte unchanged after the Received: and X-Virus-Scanned: lines" \
 	cmp "$msg" "$got.rest"
+ok "the scanner's X-Virus-Scanned: line follows the Received: line" test -e "$got.scanned"
 like "$rcvd" "^Received: from client\.test \(localhost \[127\.0\.0\.1\]\)"$'\r\n\t'"by filter\.example\.test \(mailsift\) with ESMTP id $id"$'\r\n\t'"for <user@example\.test>; [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} \+0000" \
 	"Received: line names client, host, protocol, id, recipient and date"
 is "$(sink_env_get "${got%.eml}.env" 'e["mail_from"]')" "alice@sender.test" "envelope sender kept"

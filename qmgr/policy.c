@@ -1,0 +1,359 @@
+/*
+ * policy.c - what happens to a message once the scanner has spoken:
+ * its content category (VIRUS > BANNED > UNCHECKED > CLEAN), each
+ * recipient's destiny (pass, discard, bounce, reject, tempfail, from
+ * final_*_destiny and the bypass lists), the SMTP replies of blocked
+ * recipients in amavisd-new's words, the header lines added to what is
+ * delivered, the quarantine copy and the virus_admin notice.
+ *
+ * Exports policy_destiny_ok, policy_all_bypass, policy_apply,
+ * policy_headers.  Inputs: the job and the scanner's verdict; the
+ * virus name and banned reason come from hostile mail and are cleaned
+ * (printable ASCII, bounded) before they reach a reply or a header.
+ * Runs in qmgr's event loop; the quarantine copy is the only disk work
+ * (rare: infected mail).
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "mem.h"
+#include "qmgr.h"
+
+#define NAME_MAX_LEN	200	/* of a virus name or reason in a reply */
+
+static const char *const destiny_names[] = {
+	"pass", "discard", "bounce", "reject", "tempfail",
+};
+
+/* destiny - parse a destiny name (also amavisd-new's D_PASS...); -1 bad */
+static int
+destiny(const char *s)
+{
+	size_t i;
+
+	if (strncasecmp(s, "D_", 2) == 0)
+		s += 2;
+	for (i = 0; i < sizeof(destiny_names) / sizeof(destiny_names[0]); i++)
+		if (strcasecmp(s, destiny_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* policy_destiny_ok - check the final_*_destiny parameters; -1 with why */
+int
+policy_destiny_ok(struct buf *why)
+{
+	const struct {
+		const char *name, *value;
+	} p[] = {
+		{ "final_virus_destiny", cf->final_virus_destiny },
+		{ "final_banned_destiny", cf->final_banned_destiny },
+		{ "final_unchecked_destiny", cf->final_unchecked_destiny },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (destiny(p[i].value) < 0) {
+			buf_addf(why, "parameter %s: bad value \"%s\" (pass, "
+			    "discard, bounce, reject or tempfail expected)",
+			    p[i].name, p[i].value);
+			return -1;
+		}
+	return 0;
+}
+
+/* listed - is addr in list (user@domain, @domain or domain)? */
+static int
+listed(const char *addr, const char *list)
+{
+	char **v;
+	const char *at = strrchr(addr, '@');
+	int i, hit = 0;
+
+	if (list == NULL || *list == '\0')
+		return 0;
+	v = config_split(list, NULL);
+	for (i = 0; v[i] && !hit; i++) {
+		if (v[i][0] == '@')
+			hit = at && strcasecmp(at, v[i]) == 0;
+		else if (strchr(v[i], '@'))
+			hit = strcasecmp(addr, v[i]) == 0;
+		else
+			hit = at && strcasecmp(at + 1, v[i]) == 0;
+	}
+	config_split_free(v);
+	return hit;
+}
+
+/* policy_all_bypass - do all recipients of j bypass this check? */
+int
+policy_all_bypass(const struct job *j, const char *list)
+{
+	int i;
+
+	if (list == NULL || *list == '\0')
+		return 0;
+	for (i = 0; i < j->env.nrcpt; i++)
+		if (!listed(j->env.rcpt[i].addr, list))
+			return 0;
+	return 1;
+}
+
+/* clean - a hostile name made fit for a reply or a header */
+static void
+clean(struct buf *out, const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s && n < NAME_MAX_LEN; s++, n++)
+		buf_addc(out, (unsigned char)*s >= 0x20 &&
+		    (unsigned char)*s < 0x7f ? *s : '?');
+	if (s && *s)
+		buf_adds(out, "...");
+}
+
+/* what - "VIRUS: NAME", "BANNED: REASON" or "UNCHECKED: WHY" */
+static void
+what(struct buf *out, const struct job *j)
+{
+	switch (j->verdict) {
+	case V_VIRUS:
+		buf_adds(out, "VIRUS: ");
+		clean(out, j->verdict_name ? j->verdict_name : "unknown");
+		break;
+	case V_BANNED:
+		buf_adds(out, "BANNED: ");
+		clean(out, j->verdict_name ? j->verdict_name : "attachment");
+		break;
+	case V_UNCHECKED:
+		buf_adds(out, "UNCHECKED: ");
+		clean(out, j->verdict_why ? j->verdict_why : "not scanned");
+		break;
+	default:
+		buf_adds(out, "CLEAN");
+		break;
+	}
+}
+
+/* rcpt_category - the verdict as it applies to recipient i */
+static enum verdict
+rcpt_category(const struct job *j, int i)
+{
+	const char *a = j->env.rcpt[i].addr;
+
+	switch (j->verdict) {
+	case V_VIRUS:
+		return listed(a, cf->bypass_virus_checks) ? V_CLEAN : V_VIRUS;
+	case V_BANNED:
+		return listed(a, cf->bypass_banned_checks) ? V_CLEAN :
+		    V_BANNED;
+	case V_UNCHECKED:
+		return listed(a, cf->bypass_virus_checks) &&
+		    listed(a, cf->bypass_banned_checks) ? V_CLEAN :
+		    V_UNCHECKED;
+	default:
+		return V_CLEAN;
+	}
+}
+
+/* quarantine_store - keep a copy for the blocked recipients */
+static int
+quarantine_store(struct job *j, const int *which, const char *reason)
+{
+	struct queue_env e;
+	struct buf path = BUF_INIT, extra = BUF_INIT, tmp = BUF_INIT;
+	long long off, done = 0;
+	ssize_t n;
+	int fd, i, rc = -1;
+
+	queue_env_init(&e);
+	snprintf(e.id, sizeof(e.id), "%s", j->id);
+	e.arrival_sec = j->env.arrival_sec;
+	e.arrival_usec = j->env.arrival_usec;
+	e.client_addr = xstrdup(j->env.client_addr);
+	e.client_port = xstrdup(j->env.client_port);
+	e.client_name = xstrdup(j->env.client_name);
+	e.helo = xstrdup(j->env.helo);
+	e.proto = xstrdup(j->env.proto);
+	e.xf = j->env.xf;		/* borrowed: not freed below */
+	e.sender = xstrdup(j->env.sender);
+	e.mail_params = xstrdup(j->env.mail_params);
+	for (i = 0; i < j->env.nrcpt; i++)
+		if (which[i])
+			queue_env_add_rcpt(&e, j->env.rcpt[i].addr,
+			    j->env.rcpt[i].params);
+	buf_addf(&tmp, "quarantine/.%s", j->id);
+	qmgr_path(&path, "quarantine", j->id);
+	fd = open(buf_str(&tmp), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		log_warn("%s: cannot create %s: %m", j->id, buf_str(&tmp));
+		goto out;
+	}
+	if (queue_write_envelope(fd, &e) < 0)
+		goto fail;
+	off = e.msg_off;
+	while (done < j->env.msg_len) {
+		loff_t in = j->env.msg_off + done, o = off + done;
+
+		n = copy_file_range(j->queue_fd, &in, fd, &o,
+		    (size_t)(j->env.msg_len - done), 0);
+		if (n <= 0)
+			goto fail;
+		done += n;
+	}
+	e.msg_len = j->env.msg_len;
+	e.hash = j->env.hash;
+	e.dot_lines = j->env.dot_lines;
+	buf_addf(&extra, "X-Quarantine-ID: <%s>\r\n", j->id);
+	buf_addf(&extra, "X-Mailsift-Alert: %s\r\n", reason);
+	if (queue_finish(fd, &e) < 0 ||
+	    queue_pwrite(fd, extra.data, extra.len, off + e.msg_len) < 0 ||
+	    queue_set_extra(fd, &e, off + e.msg_len, (long long)extra.len) < 0 ||
+	    fdatasync(fd) < 0 || rename(buf_str(&tmp), buf_str(&path)) < 0)
+		goto fail;
+	rc = 0;
+	qmgr_stat_count("quarantined");
+	log_info("%s: quarantined as %s (%s)", j->id, j->id, reason);
+fail:
+	if (rc < 0) {
+		log_warn("%s: cannot write the quarantine copy: %m", j->id);
+		unlink(buf_str(&tmp));
+	}
+	close(fd);
+out:
+	memset(&e.xf, 0, sizeof(e.xf));
+	queue_env_free(&e);
+	buf_free(&path);
+	buf_free(&tmp);
+	buf_free(&extra);
+	return rc;
+}
+
+/*
+ * policy_apply - the stages are done: decide each recipient's fate.
+ * Blocked recipients get their reply now and are not delivered.
+ * Returns how many recipients are left to deliver.  -1: the quarantine
+ * copy could not be written, so nothing may be discarded: every blocked
+ * recipient was turned into a 451.
+ */
+int
+policy_apply(struct job *j)
+{
+	struct buf w = BUF_INIT, r = BUF_INIT;
+	int i, d, left = 0, keep = 0, *which;
+	enum verdict cat;
+	const char *dname;
+
+	which = xcalloc((size_t)j->env.nrcpt, sizeof(int));
+	what(&w, j);
+	for (i = 0; i < j->env.nrcpt; i++) {
+		j->pol[i] = D_PASS;
+		if (j->suppressed[i])
+			continue;
+		cat = rcpt_category(j, i);
+		dname = cat == V_VIRUS ? cf->final_virus_destiny :
+		    cat == V_BANNED ? cf->final_banned_destiny :
+		    cat == V_UNCHECKED ? cf->final_unchecked_destiny : "pass";
+		d = cat == V_CLEAN ? D_PASS : destiny(dname);
+		if (d < 0)
+			d = D_TEMPFAIL;		/* checked at start: unreachable */
+		j->pol[i] = d;
+		if (d == D_PASS) {
+			left++;
+			continue;
+		}
+		buf_reset(&r);
+		switch (d) {
+		case D_DISCARD:
+			buf_addf(&r, "250 2.7.1 Ok, discarded, id=%s - %s",
+			    j->id, buf_str(&w));
+			keep = which[i] = 1;
+			break;
+		case D_BOUNCE:
+		case D_REJECT:
+			buf_addf(&r, "550 5.7.1 Message content rejected, id=%s "
+			    "- %s", j->id, buf_str(&w));
+			if (d == D_BOUNCE)
+				keep = which[i] = 1;
+			break;
+		default:
+			buf_addf(&r, "451 4.5.0 Error in processing, id=%s - %s",
+			    j->id, buf_str(&w));
+			break;
+		}
+		xfree(j->reply[i]);
+		j->reply[i] = xstrdup(buf_str(&r));
+	}
+	if (j->verdict == V_VIRUS)
+		qmgr_stat_count("viruses");
+	else if (j->verdict == V_BANNED)
+		qmgr_stat_count("banned");
+	else if (j->verdict == V_UNCHECKED)
+		qmgr_stat_count("unchecked");
+	if (j->verdict == V_VIRUS || j->verdict == V_BANNED ||
+	    j->verdict == V_UNCHECKED)
+		log_info("%s: %s, %d of %d recipients pass", j->id,
+		    buf_str(&w), left, j->env.nrcpt);
+	if (keep && cf->quarantine && quarantine_store(j, which,
+	    buf_str(&w)) < 0) {
+		/* without the copy a discard would lose the message */
+		for (i = 0; i < j->env.nrcpt; i++) {
+			if (!which[i])
+				continue;
+			j->pol[i] = D_TEMPFAIL;
+			xfree(j->reply[i]);
+			j->reply[i] = xstrdup("451 4.3.0 Error: cannot write "
+			    "the quarantine copy");
+		}
+		left = -1;
+	}
+	if (keep && left >= 0 && cf->virus_admin[0] &&
+	    (j->verdict == V_VIRUS || j->verdict == V_BANNED))
+		notify_admin(j, buf_str(&w));
+	xfree(which);
+	buf_free(&w);
+	buf_free(&r);
+	return left;
+}
+
+/* policy_headers - header lines for what is delivered */
+void
+policy_headers(const struct job *j, struct buf *out)
+{
+	struct buf w = BUF_INIT;
+
+	if (j->scan_virus)
+		buf_addf(out, "X-Virus-Scanned: %s\r\n", cf->x_header_line);
+	switch (j->verdict) {
+	case V_VIRUS:
+		buf_adds(out, "X-Mailsift-Alert: INFECTED, message contains "
+		    "virus: ");
+		clean(&w, j->verdict_name);
+		break;
+	case V_BANNED:
+		buf_adds(out, "X-Mailsift-Alert: BANNED, message contains ");
+		clean(&w, j->verdict_name);
+		break;
+	case V_UNCHECKED:
+		buf_adds(out, "X-Mailsift-Alert: UNCHECKED, ");
+		clean(&w, j->verdict_why);
+		break;
+	default:
+		return;
+	}
+	buf_addf(out, "%s\r\n", buf_str(&w));
+	buf_free(&w);
+}
