@@ -671,8 +671,9 @@ post_jail(void)
 	    current->dbversion, event_now_ms() - t0);
 	if (current->dbversion[0] == '\0')
 		log_warn("no official ClamAV database (daily.cvd/cld) in %s: "
-		    "scanning with custom signatures only",
-		    cf->database_directory);
+		    "only the %u custom signatures there are used; unless "
+		    "they are your own, real viruses will NOT be detected "
+		    "(run freshclam)", cf->database_directory, current->sigs);
 	db_watch();
 	event_init();
 	if ((done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
