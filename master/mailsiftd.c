@@ -9,8 +9,9 @@
  * one replaced (a service whose children die before they are ready is
  * throttled, 1 s doubling to 60 s).  HUP (or "mailsiftctl reload")
  * re-reads the configuration: a bad one is logged and the old one kept;
- * a good one starts a new generation of children while the old ones
- * finish what they are doing.  TERM stops gracefully.  -t checks the
+ * a good one starts a new generation of children; the old ones keep
+ * serving until a new one of their service is ready, then finish what
+ * they are doing.  TERM stops gracefully.  -t checks the
  * configuration and exits.
  *
  * Inputs: configuration files (trusted), status records from children
@@ -58,6 +59,7 @@ static int stopping;
 static struct pidfh *pidfh;
 
 static void update_watch(struct service *);
+static void retire_previous(struct service *);
 
 /* on_signal - note the signal for the event loop (self-pipe) */
 static void
@@ -246,8 +248,11 @@ status_ready(int fd, int events, void *ctx)
 		if ((p = find_proc(st.pid, &owner)) == NULL || owner != s ||
 		    st.gen != p->gen)
 			continue;	/* gone, or not ours: ignore */
-		if (p->state == -1)
+		if (p->state == -1) {
 			s->backoff = 0;	/* ready: the service is healthy */
+			if (p->gen == s->gen)
+				retire_previous(s);
+		}
 		p->state = st.state;
 		p->jobs = st.jobs;
 	}
@@ -321,14 +326,28 @@ reap(void)
 	}
 }
 
-/* new_generation - a fresh alive pipe; the old one's readers drain */
+/* retire_previous - close the previous generation's alive pipe: it drains */
+static void
+retire_previous(struct service *s)
+{
+	if (s->prev_alive[1] >= 0)
+		close(s->prev_alive[1]);
+	if (s->prev_alive[0] >= 0)
+		close(s->prev_alive[0]);
+	s->prev_alive[0] = s->prev_alive[1] = -1;
+}
+
+/*
+ * new_generation - a fresh alive pipe.  The old generation keeps
+ * serving until a child of the new one is ready (a scanner loading its
+ * signatures takes seconds; nobody should wait for it), then drains.
+ */
 static void
 new_generation(struct service *s)
 {
-	if (s->alive_fd[1] >= 0)
-		close(s->alive_fd[1]);
-	if (s->alive_fd[0] >= 0)
-		close(s->alive_fd[0]);
+	retire_previous(s);	/* an older one still waiting: now */
+	s->prev_alive[0] = s->alive_fd[0];
+	s->prev_alive[1] = s->alive_fd[1];
 	if (pipe2(s->alive_fd, O_CLOEXEC) < 0)
 		log_fatal("pipe: %m");
 	s->gen = generation;
@@ -503,6 +522,9 @@ master_reload(struct buf *err)
 		s->status_fd[1] = old->status_fd[1];
 		s->alive_fd[0] = old->alive_fd[0];
 		s->alive_fd[1] = old->alive_fd[1];
+		s->prev_alive[0] = old->prev_alive[0];
+		s->prev_alive[1] = old->prev_alive[1];
+		old->prev_alive[0] = old->prev_alive[1] = -1;
 		s->procs = old->procs;
 		s->restarts = old->restarts;
 		/* a new configuration may cure a crash loop: start afresh */
@@ -524,6 +546,7 @@ master_reload(struct buf *err)
 		close(old->alive_fd[1]);
 		close(old->alive_fd[0]);
 		old->alive_fd[0] = old->alive_fd[1] = -1;
+		retire_previous(old);
 		close(old->listen_fd);
 		old->listen_fd = -1;
 		log_info("reload: service %s removed", old->name);
@@ -586,6 +609,7 @@ master_stop(void)
 		if (s->alive_fd[1] >= 0)
 			close(s->alive_fd[1]);
 		s->alive_fd[1] = -1;
+		retire_previous(s);
 		/* unix listeners go now: no new work can be routed */
 	}
 	event_timer(config->stop_grace_time * 1000L, stop_term, NULL);

@@ -37,6 +37,8 @@ struct service {
 	char		*listen_desc;	/* 127.0.0.1:10024 or socket path */
 	int		 status_fd[2];
 	int		 alive_fd[2];	/* this generation's alive pipe */
+	int		 prev_alive[2];	/* the previous generation's, kept
+					   open until this one is ready */
 	unsigned	 gen;
 	struct proc	*procs;
 	int		 nprocs;	/* of the current generation */

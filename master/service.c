@@ -57,6 +57,7 @@ parse_line(char *line, const char *where, struct buf *err)
 	s = xcalloc(1, sizeof(*s));
 	s->listen_fd = s->status_fd[0] = s->status_fd[1] = -1;
 	s->alive_fd[0] = s->alive_fd[1] = -1;
+	s->prev_alive[0] = s->prev_alive[1] = -1;
 	s->name = xstrdup(f[0]);
 	s->where = xstrdup(where);
 	s->command = xstrdup(f[7]);
