@@ -133,7 +133,7 @@ test_table(void)
 		if (p->desc == NULL || strlen(p->desc) < 10)
 			ok_desc = 0;
 		if (p->programs[0] == '\0' ||
-		    strspn(p->programs, "MSQRC") != strlen(p->programs) ||
+		    strspn(p->programs, "MSQRCV") != strlen(p->programs) ||
 		    (p->live != 0 && p->live != 1))
 			ok_progs = 0;
 		for (j = 0; j < i; j++)
@@ -144,7 +144,7 @@ test_table(void)
 	TEST_OK(ok_type, "every type is STR, INT, TIME, SIZE or BOOL");
 	TEST_OK(ok_bounds, "min <= max wherever max is set");
 	TEST_OK(ok_desc, "every parameter has a description");
-	TEST_OK(ok_progs, "programs are from MSQRC, live is 0 or 1");
+	TEST_OK(ok_progs, "programs are from MSQRCV, live is 0 or 1");
 	TEST_OK(ok_uniq, "no name twice");
 }
 
@@ -644,6 +644,44 @@ test_split(void)
 	buf_free(&j);
 }
 
+/* test_aliases - clamd.conf's names set the scanner's parameters */
+static void
+test_aliases(void)
+{
+	struct buf err = BUF_INIT;
+	struct config *c;
+
+	c = load("MaxThreads = 7\nArchiveMaxRecursion = 9\nMaxFiles = 123\n"
+	    "MaxFileSize = 5M\nMaxScanTime = 1500\nSelfCheck = 3600\n"
+	    "ScanArchive = false\nScanMail = true\n"
+	    "LocalSocket = /tmp/x.ctl\nTCPSocket = 3310\n", NULL, 0, &err);
+	TEST_OK(c != NULL, "clamd.conf names load: %s", buf_str(&err));
+	if (c) {
+		TEST_OK(c->max_threads == 7, "MaxThreads -> max_threads");
+		TEST_OK(c->archive_max_recursion == 9,
+		    "ArchiveMaxRecursion -> archive_max_recursion");
+		TEST_OK(c->archive_max_files == 123, "MaxFiles");
+		TEST_OK(c->archive_max_file_size == 5 * 1024 * 1024,
+		    "MaxFileSize 5M");
+		TEST_OK(c->max_scan_time == 2, "MaxScanTime 1500 ms -> 2 s");
+		TEST_OK(c->self_check == 3600, "SelfCheck");
+		TEST_OK(c->scan_archive == 0 && c->scan_mail == 1,
+		    "true/false booleans");
+		TEST_OK(strcmp(c->local_socket, "/tmp/x.ctl") == 0 &&
+		    c->tcp_socket == 3310, "LocalSocket, TCPSocket");
+		config_free(c);
+	}
+	c = load("maxthreads = 7\n", NULL, 0, &err);
+	TEST_OK(c == NULL && strstr(buf_str(&err), "unknown parameter"),
+	    "aliases are case-sensitive, as clamd.conf: %s", buf_str(&err));
+	config_free(c);
+	c = load("MaxThreads = 0\n", NULL, 0, &err);
+	TEST_OK(c == NULL && strstr(buf_str(&err), "max_threads"),
+	    "an alias's bad value names the parameter: %s", buf_str(&err));
+	config_free(c);
+	buf_free(&err);
+}
+
 /* main - run every area */
 int
 main(void)
@@ -660,6 +698,7 @@ main(void)
 	test_missing();
 	test_shipped();
 	test_split();
+	test_aliases();
 	cf_path(&path);
 	unlink(buf_str(&path));
 	rmdir(tmpdir);
