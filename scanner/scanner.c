@@ -765,5 +765,11 @@ main(int argc, char **argv)
 
 	rc = skel_main(argc, argv, &svc);
 	clamd_unlink();
+	/* nothing is in flight once drained: free what the engine holds */
+	pthread_mutex_lock(&reload_mu);
+	pthread_mutex_lock(&rules_mu);
+	rules_put(current);
+	current = NULL;
+	(void)cl_statfree(&dbstat);
 	return rc;
 }
