@@ -2,8 +2,8 @@
  * scan-client - clamd-protocol FILDES load generator for bench/scan.
  *
  * usage: scan-client -s SOCKET -l LIST [-c CLIENTS] [-n COUNT | -d SECONDS]
- *                    [-S PER_SESSION] [-r RELOADS -i INTERVAL [-u FILE]]
- *                    [-o VERDICTS] [-t TIMEOUT]
+ *                    [-S PER_SESSION] [-U] [-r RELOADS -i INTERVAL [-u FILE]]
+ *                    [-o VERDICTS] [-L LATENCIES] [-t TIMEOUT]
  *
  * CLIENTS threads (4) take the next file of LIST (one path a line, cycled)
  * from a shared counter and have it scanned by the daemon on the unix
@@ -11,14 +11,17 @@
  * open file in SCM_RIGHTS, then one reply line.  Without -S each message
  * has a connection of its own (clamd closes after the reply); with -S K a
  * thread sends K FILDES in one "nIDSESSION" (replies "<id>: <reply>"),
- * then "nEND".  It stops after COUNT messages (default: LIST's length) or,
+ * then "nEND".  With -U, each scan gets a copy of the file in a memfd
+ * with a first line "X-Bench-Scan: N\r\n" (N counts the scans), so that no
+ * two scans are of the same file (libclamav's cache).  It stops after COUNT messages (default: LIST's length) or,
  * with -d, after SECONDS.  With -r, another thread sends "nRELOAD\n" on a
  * connection of its own RELOADS times, INTERVAL seconds apart, the first
  * INTERVAL seconds after the start; with -u, FILE.K is renamed to FILE
  * just before the K-th RELOAD (bench/scan puts a database file there that
  * changes at each reload, for a daemon that reloads only on a change, and
  * checks afterwards that the last one took effect).  With -o, the first reply to each file
- * of LIST is written to VERDICTS ("index<TAB>reply").  TIMEOUT (120 s) is
+ * of LIST is written to VERDICTS ("index<TAB>reply"); with -L, the latency
+ * of every reply to LATENCIES (milliseconds, one a line).  TIMEOUT (120 s) is
  * the longest wait for a reply.
  *
  * A scan is "ok" (reply ending in " OK"), "found" (" FOUND") or "failed"
@@ -38,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -67,7 +71,7 @@ struct worker {
 static const char *sockpath, *reload_file;
 static char **files;
 static size_t nfiles;
-static int clients = 4, per_session;
+static int clients = 4, per_session, unique;
 static long count = -1;
 static double duration = -1, timeout_s = 120, interval;
 static int reloads;
@@ -98,7 +102,8 @@ static double now(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: scan-client -s SOCKET -l LIST [-c CLIENTS] [-n COUNT | -d SECONDS]\n"
-		"                   [-S PER_SESSION] [-r RELOADS -i INTERVAL [-u FILE]] [-o VERDICTS] [-t TIMEOUT]\n");
+		"                   [-S PER_SESSION] [-U] [-r RELOADS -i INTERVAL [-u FILE]] [-o VERDICTS]\n"
+		"                   [-L LATENCIES] [-t TIMEOUT]\n");
 	exit(2);
 }
 
@@ -293,6 +298,36 @@ static int scan(struct worker *w, int fd, char *reply, size_t rsz)
 	return 0;
 }
 
+/* with -U: a memfd holding "X-Bench-Scan: I" and PATH's content */
+static int unique_copy(const char *path, long i)
+{
+	char buf[65536];
+	int in, fd = -1, n, e;
+	ssize_t r;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((fd = memfd_create("scan", MFD_CLOEXEC)) < 0)
+		goto fail;
+	n = snprintf(buf, sizeof buf, "X-Bench-Scan: %ld\r\n", i);
+	if (write(fd, buf, (size_t)n) != n)
+		goto fail;
+	while ((r = read(in, buf, sizeof buf)) > 0)
+		if (write(fd, buf, (size_t)r) != r)
+			goto fail;
+	if (r < 0)
+		goto fail;
+	close(in);
+	return fd;
+fail:
+	e = errno;
+	close(in);
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return -1;
+}
+
 static int ends_with(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
@@ -320,7 +355,7 @@ static void *work(void *arg)
 		if (duration >= 0 && now() >= deadline)
 			break;
 		path = files[(size_t)i % nfiles];
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if ((fd = unique ? unique_copy(path, i) : open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			fprintf(stderr, "scan-client: %s: %s\n", path, strerror(errno));
 			atomic_store(&aborted, 1);
 			atomic_store(&stop_all, 1);
@@ -473,7 +508,7 @@ static void read_list(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *list = NULL, *vout = NULL;
+	const char *list = NULL, *vout = NULL, *lout = NULL;
 	struct worker *ws;
 	pthread_t rtid;
 	struct rusage r0, r1;
@@ -482,7 +517,7 @@ int main(int argc, char **argv)
 	long ok = 0, found = 0, failed = 0;
 	int c, i;
 
-	while ((c = getopt(argc, argv, "s:l:c:n:d:S:r:i:u:o:t:")) != -1) {
+	while ((c = getopt(argc, argv, "s:l:c:n:d:S:Ur:i:u:o:L:t:")) != -1) {
 		switch (c) {
 		case 's': sockpath = optarg; break;
 		case 'l': list = optarg; break;
@@ -490,10 +525,12 @@ int main(int argc, char **argv)
 		case 'n': count = atol(optarg); break;
 		case 'd': duration = atof(optarg); break;
 		case 'S': per_session = atoi(optarg); break;
+		case 'U': unique = 1; break;
 		case 'r': reloads = atoi(optarg); break;
 		case 'i': interval = atof(optarg); break;
 		case 'u': reload_file = optarg; break;
 		case 'o': vout = optarg; break;
+		case 'L': lout = optarg; break;
 		case 't': timeout_s = atof(optarg); break;
 		default: usage();
 		}
@@ -582,6 +619,17 @@ int main(int argc, char **argv)
 		printf("found %ld %s\n", founds[i].n, founds[i].text);
 	if (founds_other)
 		printf("found %ld (other names)\n", founds_other);
+	if (lout) {
+		FILE *f = fopen(lout, "w");
+
+		if (!f) {
+			fprintf(stderr, "scan-client: %s: %s\n", lout, strerror(errno));
+			return 1;
+		}
+		for (k = 0; k < n; k++)
+			fprintf(f, "%.4f\n", all[k] * 1e3);
+		fclose(f);
+	}
 	if (vout) {
 		FILE *f = fopen(vout, "w");
 
