@@ -5,7 +5,7 @@
 #   make check      install what is missing, build, run every test
 #   make asan       build and run the unit tests under ASan/UBSan
 #   make install    PREFIX=/usr/local DESTDIR= (programs, conf, queue)
-#   make bench      run the benchmarks in bench/
+#   make bench      run the benchmarks in bench/ (throughput, scan)
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
@@ -123,6 +123,7 @@ asan:
 
 bench: deps all
 	./bench/throughput
+	./bench/scan
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)

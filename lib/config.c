@@ -88,6 +88,7 @@ static const struct alias {
 	{ "MaxScanSize", "max_scan_size", 0 },
 	{ "MaxScanTime", "max_scan_time", 1 },
 	{ "StreamMaxLength", "stream_max_length", 0 },
+	{ "DisableCache", "disable_cache", 0 },
 	{ "CommandReadTimeout", "command_read_timeout", 0 },
 };
 

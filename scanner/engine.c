@@ -2,12 +2,13 @@
  * engine.c - a libclamav engine that scans a region of an open file in
  * place (the message inside a queue file), shared by many threads.
  *
- * Exports engine_load, engine_ref, engine_unref, engine_signatures and
- * engine_scan.  The database directory is trusted (loaded before the
- * jail); the scanned bytes are hostile mail that libclamav parses in
- * this process, unprivileged.  The region is handed to libclamav as an
- * fmap over a pread callback, so nothing is copied to a temporary file
- * by us (libclamav itself may still spill decoded parts to its tmpdir).
+ * Exports engine_load, engine_ref, engine_unref, engine_signatures,
+ * engine_scan and engine_scan_all.  The database directory is trusted
+ * (loaded before the jail); the scanned bytes are hostile mail that
+ * libclamav parses in this process, unprivileged.  The region is
+ * handed to libclamav as an fmap over a pread callback, so nothing is
+ * copied to a temporary file by us (libclamav itself may still spill
+ * decoded parts to its tmpdir).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,6 +43,13 @@ struct region {
 	long long	 off;
 };
 
+/* An all-match scan: libclamav hands it back to virus_found. */
+struct allmatch {
+	engine_found_fn	*found;
+	void		*ctx;
+	const char	*first;		/* the first signature reported */
+};
+
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static cl_error_t init_rc;
 
@@ -69,6 +77,26 @@ clam_init(void)
 {
 	cl_set_clcb_msg(clam_msg);
 	init_rc = cl_init(CL_INIT_DEFAULT);
+}
+
+/*
+ * virus_found - libclamav's report of one match.  Only all-match scans
+ * pass a context: the others read the verdict from the scan's result.
+ */
+static void
+virus_found(int fd, const char *virname, void *context)
+{
+	struct allmatch *am = context;
+
+	(void)fd;
+	if (am == NULL || virname == NULL)
+		return;
+	/* a limit is no signature: the content was not seen, not found bad */
+	if (strncmp(virname, LIMIT_PREFIX, sizeof(LIMIT_PREFIX) - 1) == 0)
+		return;
+	if (am->first == NULL)
+		am->first = virname;
+	am->found(virname, am->ctx);
 }
 
 /* set_limit - set one engine field unless the caller left it at 0 */
@@ -119,7 +147,9 @@ engine_load(const char *dbdir, const struct engine_limits *lim,
 	    set_limit(cl, CL_ENGINE_MAX_FILES, lim->max_files,
 	    "max_files", err) < 0 ||
 	    set_limit(cl, CL_ENGINE_MAX_SCANTIME, lim->max_scantime_ms,
-	    "max_scantime", err) < 0))
+	    "max_scantime", err) < 0 ||
+	    set_limit(cl, CL_ENGINE_DISABLE_CACHE, lim->no_cache,
+	    "disable_cache", err) < 0))
 		goto fail;
 	if (stat(dbdir, &st) != 0) {
 		buf_addf(err, "cannot open database directory %s: %s", dbdir,
@@ -140,6 +170,8 @@ engine_load(const char *dbdir, const struct engine_limits *lim,
 		buf_addf(err, "no signature database in %s", dbdir);
 		goto fail;
 	}
+	/* set before the engine is shared: libclamav's setters take no lock */
+	cl_engine_set_clcb_virus_found(cl, virus_found);
 	if ((rc = cl_engine_compile(cl)) != CL_SUCCESS) {
 		buf_addf(err, "cannot compile signatures from %s: %s", dbdir,
 		    cl_strerror(rc));
@@ -219,12 +251,12 @@ region_pread(void *handle, void *buf, size_t count, off_t offset)
 }
 
 /*
- * engine_scan - scan [off, off+len) of fd; on VIRUS or LIMIT *virname is
- * set and stays valid while the caller holds its reference to e
+ * scan_region - engine_scan, or with am an all-match scan that reports
+ * every signature to am->found
  */
-enum scan_result
-engine_scan(struct engine *e, int fd, long long off, long long len,
-    const char **virname, struct buf *err)
+static enum scan_result
+scan_region(struct engine *e, int fd, long long off, long long len,
+    struct allmatch *am, const char **virname, struct buf *err)
 {
 	struct cl_scan_options opts;
 	struct region r = { fd, off };
@@ -261,10 +293,16 @@ engine_scan(struct engine *e, int fd, long long off, long long len,
 	memset(&opts, 0, sizeof(opts));
 	opts.parse = e->parse;
 	opts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
-	rc = cl_scanmap_callback(map, NULL, &name, &scanned, e->cl, &opts,
-	    NULL);
+	if (am != NULL)
+		opts.general = CL_SCAN_GENERAL_ALLMATCHES;
+	rc = cl_scanmap_callback(map, NULL, &name, &scanned, e->cl, &opts, am);
 	cl_fmap_close(map);
 
+	/* all-match: any name may come back; the first real match is it */
+	if (rc == CL_VIRUS && am != NULL && am->first != NULL) {
+		*virname = am->first;
+		return SCAN_VIRUS;
+	}
 	switch (rc) {
 	case CL_CLEAN:
 		return SCAN_CLEAN;
@@ -286,6 +324,32 @@ engine_scan(struct engine *e, int fd, long long off, long long len,
 		buf_addf(err, "scan failed: %s", cl_strerror(rc));
 		return SCAN_ERROR;
 	}
+}
+
+/*
+ * engine_scan - scan [off, off+len) of fd; on VIRUS or LIMIT *virname is
+ * set and stays valid while the caller holds its reference to e
+ */
+enum scan_result
+engine_scan(struct engine *e, int fd, long long off, long long len,
+    const char **virname, struct buf *err)
+{
+	return scan_region(e, fd, off, len, NULL, virname, err);
+}
+
+/*
+ * engine_scan_all - engine_scan in all-match mode: found(name, ctx) for
+ * each signature that matches, in libclamav's order, as it is found
+ * (limit alerts are not signatures: they only make the result LIMIT)
+ */
+enum scan_result
+engine_scan_all(struct engine *e, int fd, long long off, long long len,
+    engine_found_fn *found, void *ctx, const char **virname,
+    struct buf *err)
+{
+	struct allmatch am = { found, ctx, NULL };
+
+	return scan_region(e, fd, off, len, &am, virname, err);
 }
 
 /*

@@ -3,8 +3,8 @@
  * place (the message inside a queue file), shared by many threads.
  *
  * Exports engine_load, engine_ref, engine_unref, engine_signatures,
- * engine_dbversion, engine_scan and struct engine_limits, enum
- * scan_result.  The
+ * engine_dbversion, engine_scan, engine_scan_all and struct
+ * engine_limits, enum scan_result, engine_found_fn.  The
  * signature directory is trusted (root-owned, loaded before the jail);
  * the scanned bytes are hostile mail, parsed by libclamav in the
  * calling process.  An engine is refcounted so that a reload can build
@@ -27,6 +27,7 @@ struct engine_limits {
 	int		 max_scantime_ms;	/* MaxScanTime */
 	int		 no_mail;		/* ScanMail no */
 	int		 no_archive;		/* ScanArchive no */
+	int		 no_cache;		/* DisableCache yes */
 };
 
 enum scan_result {
@@ -44,5 +45,11 @@ unsigned	 engine_signatures(const struct engine *);
 void		 engine_dbversion(const char *dbdir, char *, size_t);
 enum scan_result engine_scan(struct engine *, int fd, long long off,
 		    long long len, const char **virname, struct buf *err);
+
+/* One signature that matched, in an all-match scan (clamd ALLMATCHSCAN). */
+typedef void	 engine_found_fn(const char *virname, void *ctx);
+enum scan_result engine_scan_all(struct engine *, int fd, long long off,
+		    long long len, engine_found_fn *, void *ctx,
+		    const char **virname, struct buf *err);
 
 #endif

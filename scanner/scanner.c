@@ -68,6 +68,7 @@ limits(struct engine_limits *lim)
 	lim->max_scantime_ms = (int)(cf->max_scan_time * 1000);
 	lim->no_mail = !cf->scan_mail;
 	lim->no_archive = !cf->scan_archive;
+	lim->no_cache = cf->disable_cache;
 }
 
 /* table_path - banned_filename_table without "regexp:", made absolute */
