@@ -2,22 +2,26 @@
  * clamdproto.c - the clamd wire protocol (clamd 1.4.x): an incremental
  * decoder of requests and INSTREAM chunks, and the reply formats.
  *
- * Exports clamd_decoder_new, clamd_feed, clamd_finish,
+ * Exports clamd_decoder_new, clamd_feed, clamd_finish, clamd_idle,
  * clamd_decoder_free, clamd_cmd_name, clamd_session_allowed,
  * clamd_reply, clamd_reply_result and clamd_versioncommands.
  * Every byte fed in is hostile: it comes from any client of the clamd
  * socket.  Runs unprivileged in the scanner; opens and scans nothing.
  *
- * Framing: a 'z' prefix ends the command at NUL, 'n' at LF (CR
- * chomped), no prefix (legacy) at LF or NUL, as freshclam's NotifyClamd
- * sends "RELOAD\0"; clamd_finish ends a legacy command at end of input.
- * An empty legacy line (a lone NUL or LF) is skipped, which also drops
- * the dummy byte that carries a FILDES descriptor.  Errors are sticky:
- * after one, every call returns it again and the caller closes.
- * CLAMD_ERR_SYNTAX means: a NUL inside an 'n' line, INSTREAM,
- * ALLMATCHSCAN, IDSESSION, END or VERSIONCOMMANDS without a prefix
- * (req->cmd says which, so the caller can answer "... ERROR"), legacy
- * FILDES or STATS not ended by LF, or input ending mid-request.
+ * Framing, as clamd 1.4.6 reads it: a 'z' prefix ends the command at
+ * NUL, 'n' at LF; no prefix (legacy) means "one packet, one command":
+ * what one clamd_feed call is given (the caller feeds each packet as it
+ * arrives), cut at LF, as freshclam's NotifyClamd sends "RELOAD\0".
+ * Like clamd, the decoder reads a command as a C string (a NUL inside an
+ * 'n' or legacy line ends it), chomps trailing CRs and LFs except in 'z'
+ * lines, and matches keywords as prefixes in clamd's table order: the
+ * argument of SCAN etc. starts one byte after the keyword, whatever that
+ * byte is, and anything after a keyword without argument makes the
+ * command unknown.  A FILDES request is complete only with the byte
+ * after its terminator, the one that carries the descriptor; that byte
+ * is consumed.  Errors are sticky: after one, every call returns it
+ * again and the caller closes.  CLAMD_ERR_SYNTAX means that the input
+ * ended inside a command, a FILDES request or a stream.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,6 +34,7 @@
 
 enum dstate {
 	ST_CMD,			/* reading a command line */
+	ST_FDBYTE,		/* FILDES read: waiting for the byte after it */
 	ST_HDR,			/* reading a chunk length */
 	ST_DATA			/* inside a chunk */
 };
@@ -42,6 +47,7 @@ struct clamd_decoder {
 	int		 started;	/* first byte seen: term is known */
 	int		 done;		/* line was returned: reset on entry */
 	enum clamd_term	 term;
+	enum clamd_term	 fdterm;	/* the pending FILDES request's */
 	/* INSTREAM mode */
 	unsigned char	 hdr[4];
 	size_t		 hdr_have;
@@ -53,31 +59,38 @@ struct clamd_decoder {
 struct cmdinfo {
 	const char	*name;
 	enum clamd_cmd	 cmd;
-	int		 need_arg;	/* a path follows after one space */
+	int		 need_arg;	/* a path follows the keyword */
 	int		 legacy_ok;	/* allowed without a prefix */
-	int		 need_lf;	/* legacy form must end at LF */
+	int		 alias;		/* not the command's own name */
 };
 
-/* As clamd's command table; QUIT is clamd's old alias of SHUTDOWN. */
+/*
+ * clamd 1.4's command table, in its order: keywords match as prefixes,
+ * first match wins (VERSIONCOMMANDS before VERSION), and VERSIONCOMMANDS
+ * lists them in this order.  QUIT is clamd's old alias of SHUTDOWN.
+ */
 static const struct cmdinfo cmds[] = {
-	{ "PING",		CLAMD_PING,		0, 1, 0 },
-	{ "VERSION",		CLAMD_VERSION,		0, 1, 0 },
-	{ "VERSIONCOMMANDS",	CLAMD_VERSIONCOMMANDS,	0, 0, 0 },
-	{ "RELOAD",		CLAMD_RELOAD,		0, 1, 0 },
-	{ "SHUTDOWN",		CLAMD_SHUTDOWN,		0, 1, 0 },
-	{ "QUIT",		CLAMD_SHUTDOWN,		0, 1, 0 },
 	{ "SCAN",		CLAMD_SCAN,		1, 1, 0 },
+	{ "QUIT",		CLAMD_SHUTDOWN,		0, 1, 1 },
+	{ "RELOAD",		CLAMD_RELOAD,		0, 1, 0 },
+	{ "PING",		CLAMD_PING,		0, 1, 0 },
 	{ "CONTSCAN",		CLAMD_CONTSCAN,		1, 1, 0 },
-	{ "MULTISCAN",		CLAMD_MULTISCAN,	1, 1, 0 },
-	{ "ALLMATCHSCAN",	CLAMD_ALLMATCHSCAN,	1, 0, 0 },
-	{ "INSTREAM",		CLAMD_INSTREAM,		0, 0, 0 },
-	{ "FILDES",		CLAMD_FILDES,		0, 1, 1 },
-	{ "STATS",		CLAMD_STATS,		0, 1, 1 },
-	{ "IDSESSION",		CLAMD_IDSESSION,	0, 0, 0 },
+	{ "VERSIONCOMMANDS",	CLAMD_VERSIONCOMMANDS,	0, 0, 0 },
+	{ "VERSION",		CLAMD_VERSION,		0, 1, 0 },
 	{ "END",		CLAMD_END,		0, 0, 0 },
+	{ "SHUTDOWN",		CLAMD_SHUTDOWN,		0, 1, 0 },
+	{ "MULTISCAN",		CLAMD_MULTISCAN,	1, 1, 0 },
+	{ "FILDES",		CLAMD_FILDES,		0, 1, 0 },
+	{ "STATS",		CLAMD_STATS,		0, 0, 0 },
+	{ "IDSESSION",		CLAMD_IDSESSION,	0, 0, 0 },
+	{ "INSTREAM",		CLAMD_INSTREAM,		0, 0, 0 },
 	{ "DETSTATSCLEAR",	CLAMD_DETSTATSCLEAR,	0, 1, 0 },
 	{ "DETSTATS",		CLAMD_DETSTATS,		0, 1, 0 },
+	{ "ALLMATCHSCAN",	CLAMD_ALLMATCHSCAN,	1, 0, 0 },
 };
+
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+#define FILDES_LEN	(sizeof("FILDES\n") - 1)
 
 /* clamd_decoder_new - a decoder in command mode; stream_max 0 = no limit */
 struct clamd_decoder *
@@ -110,8 +123,8 @@ clamd_cmd_name(enum clamd_cmd cmd)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (cmds[i].cmd == cmd)
+	for (i = 0; i < NCMDS; i++)
+		if (cmds[i].cmd == cmd && !cmds[i].alias)
 			return cmds[i].name;
 	return cmd == CLAMD_NONE ? "NONE" : "UNKNOWN";
 }
@@ -154,60 +167,61 @@ line_reset(struct clamd_decoder *d)
 }
 
 /*
- * parse_line - turn the complete line into *req; at_lf says a legacy
- * line ended at LF (not NUL or end of input)
+ * parse_line - turn the complete line into *req, as clamd's
+ * parse_command; a FILDES line only arms ST_FDBYTE (CLAMD_NEED_MORE)
  */
 static int
-parse_line(struct clamd_decoder *d, struct clamd_request *req, int at_lf)
+parse_line(struct clamd_decoder *d, struct clamd_request *req)
 {
-	char *s = d->line.data ? d->line.data : (char *)"";
-	size_t len = d->line.len, i, klen;
-	const struct cmdinfo *ci = NULL;
-	char *sp;
+	const char *s = buf_str(&d->line), *rest;
+	size_t len, i, klen;
 
 	req->term = d->term;
+	req->cmd = CLAMD_UNKNOWN;
 	d->done = 1;
-	if (d->term != CLAMD_TERM_NUL && len > 0 && s[len - 1] == '\r')
-		s[--len] = '\0';
-	/* a NUL would cut the line short of what the client meant */
-	if (memchr(s, '\0', len) != NULL)
-		return fail(d, CLAMD_ERR_SYNTAX);
-	sp = memchr(s, ' ', len);
-	klen = sp ? (size_t)(sp - s) : len;
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strlen(cmds[i].name) == klen &&
-		    memcmp(cmds[i].name, s, klen) == 0) {
-			ci = &cmds[i];
-			break;
-		}
-	if (ci == NULL || (ci->need_arg && (sp == NULL || sp[1] == '\0')) ||
-	    (!ci->need_arg && sp != NULL)) {
-		req->cmd = CLAMD_UNKNOWN;
-		return CLAMD_REQUEST;
+	/* clamd holds the command as a C string, chomped but for 'z' */
+	len = strnlen(s, d->line.len);
+	if (d->term != CLAMD_TERM_NUL)
+		while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+			len--;
+	if (len < d->line.len)
+		d->line.data[len] = '\0';
+	for (i = 0; i < NCMDS; i++) {
+		klen = strlen(cmds[i].name);
+		if (strncmp(s, cmds[i].name, klen) != 0)
+			continue;
+		rest = s + klen;
+		if (cmds[i].need_arg ? *rest == '\0' : *rest != '\0')
+			return CLAMD_REQUEST;
+		if (d->term == CLAMD_TERM_LEGACY && !cmds[i].legacy_ok)
+			return CLAMD_REQUEST;
+		req->cmd = cmds[i].cmd;
+		/* clamd skips the byte after the keyword, space or not */
+		if (cmds[i].need_arg)
+			req->arg = rest + 1;
+		break;
 	}
-	req->cmd = ci->cmd;
-	if (d->term == CLAMD_TERM_LEGACY &&
-	    (!ci->legacy_ok || (ci->need_lf && !at_lf)))
-		return fail(d, CLAMD_ERR_SYNTAX);
-	if (ci->need_arg) {
-		*sp = '\0';
-		req->arg = sp + 1;
-	}
-	if (ci->cmd == CLAMD_INSTREAM) {
+	if (req->cmd == CLAMD_INSTREAM) {
 		d->state = ST_HDR;
 		d->hdr_have = 0;
 		d->total = 0;
+	} else if (req->cmd == CLAMD_FILDES) {
+		d->state = ST_FDBYTE;
+		d->fdterm = d->term;
+		req->cmd = CLAMD_NONE;
+		return CLAMD_NEED_MORE;
 	}
 	return CLAMD_REQUEST;
 }
 
-/* feed_cmd - command mode: collect one line, skip empty legacy ones */
+/* feed_cmd - command mode: collect one line */
 static int
 feed_cmd(struct clamd_decoder *d, const char *buf, size_t len, size_t *used,
     struct clamd_request *req)
 {
 	const char *end, *p;
-	size_t n;
+	size_t n, take;
+	int rc;
 
 	while (*used < len) {
 		p = buf + *used;
@@ -220,38 +234,35 @@ feed_cmd(struct clamd_decoder *d, const char *buf, size_t len, size_t *used,
 				++*used;
 				continue;
 			}
+			/*
+			 * Legacy: clamd takes the packet (as much as its
+			 * buffer holds) as the command, cut at LF.
+			 */
 			d->term = CLAMD_TERM_LEGACY;
+			take = n < CLAMD_LINE_MAX ? n : CLAMD_LINE_MAX;
+			if ((end = memchr(p, '\n', take)) != NULL)
+				take = (size_t)(end - p);
+			buf_add(&d->line, p, take);
+			rc = parse_line(d, req);
+			/* FILDES: one byte after "FILDES", then its own */
+			if (d->state == ST_FDBYTE)
+				*used += n < FILDES_LEN ? n : FILDES_LEN;
+			else
+				*used += take + (end != NULL);
+			return rc;
 		}
-		if (d->term == CLAMD_TERM_NUL)
-			end = memchr(p, '\0', n);
-		else if (d->term == CLAMD_TERM_NL)
-			end = memchr(p, '\n', n);
-		else {
-			const char *nul = memchr(p, '\0', n);
-
-			end = memchr(p, '\n', nul ? (size_t)(nul - p) : n);
-			if (end == NULL)
-				end = nul;
-		}
+		end = memchr(p, d->term == CLAMD_TERM_NUL ? '\0' : '\n', n);
+		take = end ? (size_t)(end - p) : n;
+		/* prefix, line and terminator must fit clamd's buffer */
+		if (1 + d->line.len + take + 1 > CLAMD_LINE_MAX)
+			return fail(d, CLAMD_ERR_TOO_LONG);
+		buf_add(&d->line, p, take);
 		if (end == NULL) {
-			if (d->line.len + n + (d->term != CLAMD_TERM_LEGACY) >
-			    CLAMD_LINE_MAX)
-				return fail(d, CLAMD_ERR_TOO_LONG);
-			buf_add(&d->line, p, n);
 			*used = len;
 			return CLAMD_NEED_MORE;
 		}
-		n = (size_t)(end - p);
-		if (d->line.len + n + (d->term != CLAMD_TERM_LEGACY) >
-		    CLAMD_LINE_MAX)
-			return fail(d, CLAMD_ERR_TOO_LONG);
-		buf_add(&d->line, p, n);
-		*used += n + 1;
-		if (d->term == CLAMD_TERM_LEGACY && d->line.len == 0) {
-			line_reset(d);
-			continue;
-		}
-		return parse_line(d, req, *end == '\n');
+		*used += take + 1;
+		return parse_line(d, req);
 	}
 	return CLAMD_NEED_MORE;
 }
@@ -298,13 +309,16 @@ feed_stream(struct clamd_decoder *d, const char *buf, size_t len,
 
 /*
  * clamd_feed - consume bytes; returns at most one event, *used says how
- * many bytes it took (all of them on CLAMD_NEED_MORE)
+ * many bytes it took (all of them on CLAMD_NEED_MORE).  A legacy
+ * command ends where buf ends: feed each packet once, as it arrives.
  */
 int
 clamd_feed(struct clamd_decoder *d, const char *buf, size_t len,
     size_t *used, struct clamd_request *req, const char **data,
     size_t *dlen)
 {
+	int rc;
+
 	*used = 0;
 	req->cmd = CLAMD_NONE;
 	req->term = CLAMD_TERM_LEGACY;
@@ -315,33 +329,50 @@ clamd_feed(struct clamd_decoder *d, const char *buf, size_t len,
 		return d->err;
 	if (d->done)
 		line_reset(d);
-	if (d->state == ST_CMD)
-		return feed_cmd(d, buf, len, used, req);
-	return feed_stream(d, buf, len, used, data, dlen);
+	for (;;) {
+		switch (d->state) {
+		case ST_CMD:
+			rc = feed_cmd(d, buf, len, used, req);
+			if (d->state == ST_FDBYTE)
+				continue;
+			return rc;
+		case ST_FDBYTE:
+			if (*used == len)
+				return CLAMD_NEED_MORE;
+			/* the byte that carries the descriptor: any byte */
+			++*used;
+			d->state = ST_CMD;
+			req->cmd = CLAMD_FILDES;
+			req->term = d->fdterm;
+			return CLAMD_REQUEST;
+		default:
+			return feed_stream(d, buf, len, used, data, dlen);
+		}
+	}
 }
 
 /*
- * clamd_finish - the client stopped sending: complete a legacy command
- * cut at end of input (CLAMD_REQUEST), or CLAMD_NEED_MORE when nothing
- * was pending, or an error when a request or stream was cut short
+ * clamd_finish - the client stopped sending: CLAMD_NEED_MORE when
+ * nothing was pending, CLAMD_ERR_SYNTAX when a command, a FILDES
+ * request or a stream was cut short (clamd answers neither)
  */
 int
-clamd_finish(struct clamd_decoder *d, struct clamd_request *req)
+clamd_finish(struct clamd_decoder *d)
 {
-	req->cmd = CLAMD_NONE;
-	req->term = CLAMD_TERM_LEGACY;
-	req->arg = NULL;
 	if (d->err)
 		return d->err;
 	if (d->done)
 		line_reset(d);
-	if (d->state != ST_CMD)
+	if (d->state != ST_CMD || d->started)
 		return fail(d, CLAMD_ERR_SYNTAX);
-	if (!d->started)
-		return CLAMD_NEED_MORE;
-	if (d->term != CLAMD_TERM_LEGACY)
-		return fail(d, CLAMD_ERR_SYNTAX);
-	return parse_line(d, req, 0);
+	return CLAMD_NEED_MORE;
+}
+
+/* clamd_idle - between requests: the next byte starts a command */
+int
+clamd_idle(const struct clamd_decoder *d)
+{
+	return d->err == 0 && d->state == ST_CMD && (d->done || !d->started);
 }
 
 /* add_end - the reply terminator of the request's mode */
@@ -384,11 +415,16 @@ clamd_reply_result(struct buf *out, enum clamd_term term,
 		clamd_reply(out, term, session_id, "%s: OK", what);
 }
 
-/* clamd_versioncommands - the VERSIONCOMMANDS reply, no terminator */
-const char *
-clamd_versioncommands(void)
+/*
+ * clamd_versioncommands - append the VERSIONCOMMANDS reply, no
+ * terminator: version as VERSION shows it, then clamd's command table
+ */
+void
+clamd_versioncommands(struct buf *out, const char *version)
 {
-	return CLAMD_VERSION_STRING "| COMMANDS: SCAN QUIT RELOAD PING "
-	    "CONTSCAN VERSIONCOMMANDS VERSION END SHUTDOWN MULTISCAN FILDES "
-	    "STATS IDSESSION INSTREAM DETSTATSCLEAR DETSTATS ALLMATCHSCAN";
+	size_t i;
+
+	buf_addf(out, "%s| COMMANDS:", version);
+	for (i = 0; i < NCMDS; i++)
+		buf_addf(out, " %s", cmds[i].name);
 }

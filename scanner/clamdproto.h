@@ -4,7 +4,7 @@
  *
  * Exports enum clamd_cmd, enum clamd_term, struct clamd_request, the
  * clamd_feed result codes, clamd_decoder_new, clamd_feed, clamd_finish,
- * clamd_decoder_free, clamd_cmd_name, clamd_session_allowed, clamd_reply,
+ * clamd_idle, clamd_decoder_free, clamd_cmd_name, clamd_session_allowed, clamd_reply,
  * clamd_reply_result, clamd_versioncommands and CLAMD_VERSION_STRING.
  * Every byte fed to the decoder is hostile (a clamd client).
  */
@@ -15,7 +15,11 @@
 
 #include "buf.h"
 
-#define CLAMD_LINE_MAX	1024		/* command line, prefix included */
+/*
+ * A command, prefix and terminator included, as clamd 1.4 reads it
+ * into its PATH_MAX + 8 byte buffer: a longer one is dropped.
+ */
+#define CLAMD_LINE_MAX	4104
 #define CLAMD_VERSION_STRING "ClamAV 1.4.6" /* VERSION with no CVD loaded */
 
 enum clamd_cmd {
@@ -28,7 +32,7 @@ enum clamd_cmd {
 
 /* The request's framing, which its replies must use too. */
 enum clamd_term {
-	CLAMD_TERM_LEGACY,	/* no prefix: ends at LF or NUL, replies '\n' */
+	CLAMD_TERM_LEGACY,	/* no prefix: one packet, to LF; replies '\n' */
 	CLAMD_TERM_NL,		/* 'n': ends at LF, replies '\n' */
 	CLAMD_TERM_NUL		/* 'z': ends at NUL, replies '\0' */
 };
@@ -37,23 +41,24 @@ struct clamd_request {
 	enum clamd_cmd	 cmd;
 	enum clamd_term	 term;
 	const char	*arg;	/* SCAN etc. path, else NULL; valid until
-				   the next clamd_feed or clamd_finish */
+				   the next clamd_feed */
 };
 
-/* clamd_feed results */
+/* clamd_feed and clamd_finish results */
 #define CLAMD_NEED_MORE		0	/* all of buf consumed */
 #define CLAMD_REQUEST		1	/* *req filled */
 #define CLAMD_DATA		2	/* *data, *dlen: INSTREAM bytes */
 #define CLAMD_STREAM_END	3	/* zero-length chunk */
 #define CLAMD_ERR_TOO_LONG	(-1)	/* line or stream over its limit */
-#define CLAMD_ERR_SYNTAX	(-2)	/* see clamdproto.c; close */
+#define CLAMD_ERR_SYNTAX	(-2)	/* input ended mid-request; close */
 
 struct clamd_decoder;
 
 struct clamd_decoder *clamd_decoder_new(long long);
 int	 clamd_feed(struct clamd_decoder *, const char *, size_t, size_t *,
 	    struct clamd_request *, const char **, size_t *);
-int	 clamd_finish(struct clamd_decoder *, struct clamd_request *);
+int	 clamd_finish(struct clamd_decoder *);
+int	 clamd_idle(const struct clamd_decoder *);
 void	 clamd_decoder_free(struct clamd_decoder *);
 
 const char *clamd_cmd_name(enum clamd_cmd);
@@ -63,6 +68,6 @@ void	 clamd_reply(struct buf *, enum clamd_term, unsigned, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	 clamd_reply_result(struct buf *, enum clamd_term, unsigned,
 	    const char *, const char *, const char *);
-const char *clamd_versioncommands(void);
+void	 clamd_versioncommands(struct buf *, const char *);
 
 #endif

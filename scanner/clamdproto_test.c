@@ -1,10 +1,12 @@
 /*
  * clamdproto_test.c - unit tests of clamdproto.c: every command in z, n
- * and legacy form, framing edge cases (NotifyClamd's "RELOAD\0", CR,
- * embedded NUL, empty lines, end of input, over-long lines), pipelined
- * requests, INSTREAM fed whole, byte by byte, in every step size and
- * split at every offset, the stream limit, and the reply formats.
- * Inputs: none; everything is built in memory.
+ * and legacy form, clamd 1.4.6's parsing quirks (keywords as prefixes,
+ * the byte skipped before an argument, C-string lines, chomping), the
+ * FILDES byte, legacy commands as one packet (NotifyClamd's "RELOAD\0"),
+ * framing edge cases (CR, embedded NUL, empty lines, end of input,
+ * over-long lines), pipelined requests, INSTREAM fed whole, byte by
+ * byte, in every step size and split at every offset, the stream limit,
+ * and the reply formats.  Inputs: none; everything is built in memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +99,8 @@ run(const char *in, size_t len, size_t step, size_t split, long long max,
 		} while (pos < end);
 		off = end;
 	}
-	rc = clamd_finish(d, &req);
+	rc = clamd_finish(d);
+	req.cmd = CLAMD_NONE;
 	if (rc != CLAMD_NEED_MORE)
 		record(ev, rc, &req);
 out:
@@ -109,7 +112,7 @@ static const struct {
 	const char	*line;		/* without prefix or terminator */
 	const char	*name;		/* as clamd_cmd_name reports it */
 	const char	*arg;
-	int		 legacy_ok;	/* 0: ERR_SYNTAX, 2: only at LF */
+	int		 legacy_ok;	/* 0: UNKNOWN without a prefix */
 } cmds[] = {
 	{ "PING",		"PING",			NULL,	1 },
 	{ "VERSION",		"VERSION",		NULL,	1 },
@@ -122,8 +125,8 @@ static const struct {
 	{ "MULTISCAN /srv",	"MULTISCAN",		"/srv",	1 },
 	{ "ALLMATCHSCAN /srv",	"ALLMATCHSCAN",		"/srv",	0 },
 	{ "INSTREAM",		"INSTREAM",		NULL,	0 },
-	{ "FILDES",		"FILDES",		NULL,	2 },
-	{ "STATS",		"STATS",		NULL,	2 },
+	{ "FILDES",		"FILDES",		NULL,	1 },
+	{ "STATS",		"STATS",		NULL,	0 },
 	{ "IDSESSION",		"IDSESSION",		NULL,	0 },
 	{ "END",		"END",			NULL,	0 },
 	{ "DETSTATSCLEAR",	"DETSTATSCLEAR",	NULL,	1 },
@@ -131,10 +134,14 @@ static const struct {
 	{ "ping",		"UNKNOWN",		NULL,	1 },
 	{ "FOO",		"UNKNOWN",		NULL,	1 },
 	{ "PING extra",		"UNKNOWN",		NULL,	1 },
+	{ "PINGX",		"UNKNOWN",		NULL,	1 },
 	{ "SCAN",		"UNKNOWN",		NULL,	1 },
-	{ "SCAN ",		"UNKNOWN",		NULL,	1 },
+	{ "SCAN ",		"SCAN",			"",	1 },
+	{ "SCANX/x",		"SCAN",			"/x",	1 },
+	{ "CONTSCAN  /a",	"CONTSCAN",		" /a",	1 },
+	{ "DETSTATSCLEARX",	"UNKNOWN",		NULL,	1 },
 	{ "STREAM",		"UNKNOWN",		NULL,	1 },
-	{ "",			"UNKNOWN",		NULL,	-1 },
+	{ "",			"UNKNOWN",		NULL,	1 },
 };
 
 /* want_req - the event log line of one request */
@@ -145,7 +152,10 @@ want_req(struct buf *w, const char *name, const char *term, const char *arg)
 	    arg ? arg : "");
 }
 
-/* test_commands - every command in z, n and legacy (LF and NUL) form */
+/*
+ * test_commands - every command in z, n and legacy (LF and NUL) form; a
+ * legacy command is one packet, so it is fed whole only
+ */
 static void
 test_commands(void)
 {
@@ -166,18 +176,14 @@ test_commands(void)
 				buf_addc(&in, 'n');
 			buf_adds(&in, cmds[i].line);
 			buf_addc(&in, form == 0 || form == 3 ? '\0' : '\n');
-			if (form < 2)
-				want_req(&want, cmds[i].name,
-				    form ? "NL" : "NUL", cmds[i].arg);
-			else if (cmds[i].legacy_ok == -1)
-				;	/* an empty legacy line is skipped */
-			else if (cmds[i].legacy_ok == 0 ||
-			    (cmds[i].legacy_ok == 2 && form == 3))
-				buf_addf(&want, "ERR_SYNTAX %s\n",
-				    cmds[i].name);
-			else
-				want_req(&want, cmds[i].name, "LEGACY",
+			if (form < 2 || cmds[i].legacy_ok)
+				want_req(&want, cmds[i].name, form == 0 ?
+				    "NUL" : form == 1 ? "NL" : "LEGACY",
 				    cmds[i].arg);
+			else
+				want_req(&want, "UNKNOWN", "LEGACY", NULL);
+			if (strcmp(cmds[i].name, "FILDES") == 0)
+				buf_addc(&in, '\0');	/* the fd's byte */
 			if (form < 2 && strcmp(cmds[i].name, "INSTREAM") == 0) {
 				/* an empty stream ends it */
 				buf_add(&in, "\0\0\0\0", 4);
@@ -186,9 +192,14 @@ test_commands(void)
 			bad = run(in.data, in.len, 0, 0, 0, &ev, &data);
 			TEST_IS_STR(ev.data, want.data, "\"%s\" %s",
 			    cmds[i].line, forms[form]);
-			bad |= run(in.data, in.len, 1, 0, 0, &ev, &data);
-			TEST_OK(!bad && strcmp(ev.data, want.data) == 0,
-			    "\"%s\" %s byte by byte", cmds[i].line,
+			if (form < 2) {
+				bad |= run(in.data, in.len, 1, 0, 0, &ev,
+				    &data);
+				TEST_OK(strcmp(ev.data, want.data) == 0,
+				    "\"%s\" %s byte by byte", cmds[i].line,
+				    forms[form]);
+			}
+			TEST_OK(!bad, "\"%s\" %s: invariants", cmds[i].line,
 			    forms[form]);
 		}
 	}
@@ -203,40 +214,62 @@ static const struct {
 	const char	*in;
 	size_t		 len;
 	const char	*want;
+	int		 packet;	/* legacy: one packet, fed whole only */
 } framing[] = {
 #define IN(s)	s, sizeof(s) - 1
-	{ "zPING", IN("zPING\0"), "REQ PING NUL\n" },
-	{ "nVERSION", IN("nVERSION\n"), "REQ VERSION NL\n" },
-	{ "NotifyClamd RELOAD", IN("RELOAD\0"), "REQ RELOAD LEGACY\n" },
-	{ "legacy SCAN", IN("SCAN /tmp/x\n"), "REQ SCAN LEGACY /tmp/x\n" },
-	{ "n CR chomped", IN("nSCAN /tmp/x\r\n"), "REQ SCAN NL /tmp/x\n" },
-	{ "legacy CR chomped", IN("PING\r\n"), "REQ PING LEGACY\n" },
+	{ "zPING", IN("zPING\0"), "REQ PING NUL\n", 0 },
+	{ "nVERSION", IN("nVERSION\n"), "REQ VERSION NL\n", 0 },
+	{ "NotifyClamd RELOAD", IN("RELOAD\0"), "REQ RELOAD LEGACY\n", 1 },
+	{ "legacy SCAN", IN("SCAN /tmp/x\n"), "REQ SCAN LEGACY /tmp/x\n", 1 },
+	{ "n CR chomped", IN("nSCAN /tmp/x\r\n"), "REQ SCAN NL /tmp/x\n", 0 },
+	{ "n CRs chomped", IN("nPING\r\r\n"), "REQ PING NL\n", 0 },
+	{ "legacy CR chomped", IN("PING\r\n"), "REQ PING LEGACY\n", 1 },
+	{ "legacy CRs chomped", IN("PING\r\r\n"), "REQ PING LEGACY\n", 1 },
 	{ "z keeps CR and LF", IN("zSCAN /a\nb\r\0"),
-	    "REQ SCAN NUL /a\nb\r\n" },
-	{ "NUL inside n line", IN("nSCAN /a\0b\n"), "ERR_SYNTAX NONE\n" },
-	{ "legacy at end of input", IN("PING"), "REQ PING LEGACY\n" },
-	{ "legacy STATS at end of input", IN("STATS"), "ERR_SYNTAX STATS\n" },
-	{ "z cut short", IN("zPING"), "ERR_SYNTAX NONE\n" },
-	{ "n cut short", IN("nPI"), "ERR_SYNTAX NONE\n" },
-	{ "empty input", IN(""), "" },
-	{ "FILDES dummy byte skipped", IN("nFILDES\n\0zPING\0"),
-	    "REQ FILDES NL\nREQ PING NUL\n" },
-	{ "empty prefixed line", IN("z\0"), "REQ UNKNOWN NUL\n" },
+	    "REQ SCAN NUL /a\nb\r\n", 0 },
+	{ "a NUL ends an n line", IN("nSCAN /a\0b\n"), "REQ SCAN NL /a\n", 0 },
+	{ "a NUL ends a legacy line", IN("PING\0junk"),
+	    "REQ PING LEGACY\n", 1 },
+	{ "legacy without terminator", IN("PING"), "REQ PING LEGACY\n", 1 },
+	{ "legacy STATS", IN("STATS\n"), "REQ UNKNOWN LEGACY\n", 1 },
+	{ "legacy empty line", IN("\n"), "REQ UNKNOWN LEGACY\n", 1 },
+	{ "legacy lone NUL", IN("\0"), "REQ UNKNOWN LEGACY\n", 1 },
+	{ "legacy FILDES, NUL and its byte", IN("FILDES\0\0"),
+	    "REQ FILDES LEGACY\n", 1 },
+	{ "legacy FILDES, LF and its byte", IN("FILDES\nX"),
+	    "REQ FILDES LEGACY\n", 1 },
+	{ "legacy FILDES without its byte", IN("FILDES\n"),
+	    "ERR_SYNTAX NONE\n", 1 },
+	{ "z cut short", IN("zPING"), "ERR_SYNTAX NONE\n", 0 },
+	{ "n cut short", IN("nPI"), "ERR_SYNTAX NONE\n", 0 },
+	{ "empty input", IN(""), "", 0 },
+	{ "FILDES byte consumed", IN("nFILDES\n\0zPING\0"),
+	    "REQ FILDES NL\nREQ PING NUL\n", 0 },
+	{ "FILDES byte is any byte", IN("zFILDES\0zPING\0"),
+	    "REQ FILDES NUL\nREQ PING LEGACY\n", 1 },
+	{ "FILDES cut short", IN("zFILDES\0"), "ERR_SYNTAX NONE\n", 0 },
+	{ "VERSIONCOMMANDS is no VERSION", IN("zVERSIONCOMMANDS\0"),
+	    "REQ VERSIONCOMMANDS NUL\n", 0 },
+	{ "empty prefixed line", IN("z\0"), "REQ UNKNOWN NUL\n", 0 },
 	{ "pipelined session", IN("zIDSESSION\0zPING\0zEND\0"),
-	    "REQ IDSESSION NUL\nREQ PING NUL\nREQ END NUL\n" },
+	    "REQ IDSESSION NUL\nREQ PING NUL\nREQ END NUL\n", 0 },
 	{ "mixed prefixes", IN("nIDSESSION\nzVERSION\0nEND\n"),
-	    "REQ IDSESSION NL\nREQ VERSION NUL\nREQ END NL\n" },
+	    "REQ IDSESSION NL\nREQ VERSION NUL\nREQ END NL\n", 0 },
 	{ "session with a stream",
 	    IN("zIDSESSION\0zINSTREAM\0\0\0\0\2ab\0\0\0\0zEND\0"),
-	    "REQ IDSESSION NUL\nREQ INSTREAM NUL\nDATA\nEND\nREQ END NUL\n" },
+	    "REQ IDSESSION NUL\nREQ INSTREAM NUL\nDATA\nEND\nREQ END NUL\n",
+	    0 },
 	{ "stream cut short", IN("zINSTREAM\0\0\0\0\5ab"),
-	    "REQ INSTREAM NUL\nDATA\nERR_SYNTAX NONE\n" },
+	    "REQ INSTREAM NUL\nDATA\nERR_SYNTAX NONE\n", 0 },
 	{ "header cut short", IN("zINSTREAM\0\0\0"),
-	    "REQ INSTREAM NUL\nERR_SYNTAX NONE\n" },
+	    "REQ INSTREAM NUL\nERR_SYNTAX NONE\n", 0 },
 #undef IN
 };
 
-/* test_framing - special inputs, whole, byte by byte, split anywhere */
+/*
+ * test_framing - special inputs, whole, and (but for legacy packets)
+ * byte by byte and split anywhere
+ */
 static void
 test_framing(void)
 {
@@ -249,6 +282,8 @@ test_framing(void)
 		TEST_IS_STR(ev.data ? ev.data : "", framing[i].want, "%s",
 		    framing[i].name);
 		TEST_OK(!bad, "%s: invariants", framing[i].name);
+		if (framing[i].packet)
+			continue;
 		for (k = 1; k <= framing[i].len; k++) {
 			bad |= run(framing[i].in, framing[i].len, k, 0, 0, &ev,
 			    &data);
@@ -265,41 +300,108 @@ test_framing(void)
 	buf_free(&data);
 }
 
-/* test_long_lines - the 1024-byte command line limit */
+/* test_idle - clamd_idle along a session with a stream and a FILDES */
+static int
+test_idle(void)
+{
+	static const char in[] = "zIDSESSION\0zINSTREAM\0\0\0\0\1a\0\0\0\0"
+	    "zFILDES\0\0zPI";
+	/* idle before byte i: after each request, and at the start */
+	static const size_t idle_at[] = { 0, 11, 30, 39 };
+	struct clamd_decoder *d = clamd_decoder_new(0);
+	struct clamd_request req;
+	const char *dp;
+	size_t i, k = 0, used, dlen;
+	int ok = 1, want;
+
+	for (i = 0; i < sizeof(in) - 1; i++) {
+		want = k < sizeof(idle_at) / sizeof(idle_at[0]) &&
+		    idle_at[k] == i;
+		if (clamd_idle(d) != want)
+			ok = 0;
+		k += want;
+		(void)clamd_feed(d, in + i, 1, &used, &req, &dp, &dlen);
+	}
+	if (clamd_idle(d))		/* inside "zPI" */
+		ok = 0;
+	clamd_decoder_free(d);
+	return ok;
+}
+
+/*
+ * test_packets - a legacy command is what one clamd_feed is given, as
+ * clamd takes the first packet: later bytes do not extend it
+ */
+static void
+test_packets(void)
+{
+	struct buf ev = BUF_INIT, data = BUF_INIT;
+	int bad;
+
+	bad = run("PING", 4, 2, 0, 0, &ev, &data);
+	TEST_IS_STR(ev.data, "REQ UNKNOWN LEGACY\nREQ UNKNOWN LEGACY\n",
+	    "\"PI\", \"NG\": two unknown legacy commands");
+	bad |= run("FILDES\0", 7, 0, 6, 0, &ev, &data);
+	TEST_IS_STR(ev.data, "REQ FILDES LEGACY\n",
+	    "\"FILDES\", then its byte");
+	bad |= run("SCAN /a\nSCAN /b\n", 16, 0, 0, 0, &ev, &data);
+	TEST_IS_STR(ev.data, "REQ SCAN LEGACY /a\nREQ SCAN LEGACY /b\n",
+	    "a legacy command ends at its LF");
+	TEST_OK(!bad, "packets: invariants");
+	TEST_OK(test_idle(), "clamd_idle: only between requests");
+	buf_free(&ev);
+	buf_free(&data);
+}
+
+/* test_long_lines - clamd's command buffer of CLAMD_LINE_MAX bytes */
 static void
 test_long_lines(void)
 {
+	struct clamd_decoder *d;
+	struct clamd_request req;
 	struct buf in = BUF_INIT, ev = BUF_INIT, data = BUF_INIT;
-	int bad;
+	const char *dp;
+	size_t used, dlen;
+	int bad, rc;
 
-	/* z + 1023 bytes: exactly the limit */
+	/* prefix, line and terminator: exactly the limit */
 	buf_addc(&in, 'z');
-	while (in.len < CLAMD_LINE_MAX)
+	while (in.len < CLAMD_LINE_MAX - 1)
 		buf_addc(&in, 'A');
 	buf_addc(&in, '\0');
 	bad = run(in.data, in.len, 0, 0, 0, &ev, &data);
-	TEST_IS_STR(ev.data, "REQ UNKNOWN NUL\n", "z line of 1024 bytes");
+	TEST_IS_STR(ev.data, "REQ UNKNOWN NUL\n", "z line of %d bytes",
+	    CLAMD_LINE_MAX);
 	buf_trunc(&in, in.len - 1);
 	buf_adds(&in, "A");
 	buf_addc(&in, '\0');
 	bad |= run(in.data, in.len, 0, 0, 0, &ev, &data);
-	TEST_IS_STR(ev.data, "ERR_TOO_LONG\n", "z line of 1025 bytes");
+	TEST_IS_STR(ev.data, "ERR_TOO_LONG\n", "z line of %d bytes",
+	    CLAMD_LINE_MAX + 1);
 	bad |= run(in.data, in.len, 1, 0, 0, &ev, &data);
-	TEST_IS_STR(ev.data, "ERR_TOO_LONG\n", "z line of 1025, byte by byte");
+	TEST_IS_STR(ev.data, "ERR_TOO_LONG\n", "the same, byte by byte");
 
 	buf_reset(&in);
-	while (in.len < CLAMD_LINE_MAX)
-		buf_addc(&in, 'A');
-	buf_addc(&in, '\n');
-	bad |= run(in.data, in.len, 7, 0, 0, &ev, &data);
-	TEST_IS_STR(ev.data, "REQ UNKNOWN LEGACY\n", "legacy line of 1024");
-	buf_reset(&in);
+	buf_addc(&in, 'n');
 	while (in.len < 100000)
 		buf_addc(&in, 'B');
 	bad |= run(in.data, in.len, 4096, 0, 0, &ev, &data);
 	TEST_IS_STR(ev.data, "ERR_TOO_LONG\n",
 	    "endless line rejected before its end");
 	TEST_OK(!bad, "long lines: invariants");
+
+	/* a legacy packet longer than the buffer: its first part */
+	buf_reset(&in);
+	buf_adds(&in, "SCAN /");
+	while (in.len < 5000)
+		buf_addc(&in, 'C');
+	d = clamd_decoder_new(0);
+	rc = clamd_feed(d, in.data, in.len, &used, &req, &dp, &dlen);
+	TEST_OK(rc == CLAMD_REQUEST && req.cmd == CLAMD_SCAN &&
+	    used == CLAMD_LINE_MAX && strlen(req.arg) == CLAMD_LINE_MAX - 5,
+	    "legacy packet of 5000 bytes: SCAN of its first %d",
+	    CLAMD_LINE_MAX);
+	clamd_decoder_free(d);
 	buf_free(&in);
 	buf_free(&ev);
 	buf_free(&data);
@@ -432,10 +534,17 @@ test_replies(void)
 	clamd_reply(&out, CLAMD_TERM_NUL, 3, "%s", "UNKNOWN COMMAND");
 	IS("RELOADING\n3: UNKNOWN COMMAND\0", "replies append");
 #undef IS
-	TEST_IS_STR(clamd_versioncommands(), "ClamAV 1.4.6| COMMANDS: SCAN "
+	clamd_versioncommands(&out, CLAMD_VERSION_STRING);
+	TEST_IS_STR(out.data, "ClamAV 1.4.6| COMMANDS: SCAN "
 	    "QUIT RELOAD PING CONTSCAN VERSIONCOMMANDS VERSION END SHUTDOWN "
 	    "MULTISCAN FILDES STATS IDSESSION INSTREAM DETSTATSCLEAR DETSTATS "
 	    "ALLMATCHSCAN", "VERSIONCOMMANDS text");
+	buf_reset(&out);
+	clamd_versioncommands(&out,
+	    "ClamAV 1.4.6/27400/Tue Oct  1 08:21:00 2024");
+	TEST_OK(strncmp(out.data, "ClamAV 1.4.6/27400/Tue Oct  1 08:21:00 "
+	    "2024| COMMANDS: SCAN QUIT ", 52) == 0,
+	    "VERSIONCOMMANDS with a database version");
 	TEST_OK(clamd_session_allowed(CLAMD_PING) &&
 	    clamd_session_allowed(CLAMD_INSTREAM) &&
 	    clamd_session_allowed(CLAMD_END) &&
@@ -451,6 +560,7 @@ main(void)
 {
 	test_commands();
 	test_framing();
+	test_packets();
 	test_long_lines();
 	test_instream();
 	test_replies();
