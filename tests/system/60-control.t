@@ -47,7 +47,7 @@ like "$(ms_ctl ms status)" "configuration generation 2" "generation unchanged"
 
 # stats count what went through
 st=$(ms_ctl ms stats)
-like "$st" $'(^|\n)received: [2-9]' "stats count received messages"
+like "$st" $'(^|\n)received: [1-9]' "stats count received messages (this qmgr's, since the reload)"
 like "$st" $'(^|\n)latency_p99_ms: <[0-9]+' "stats report latency"
 
 ms_conf ms 'message_size_limit = 10240000'
