@@ -6,7 +6,7 @@
  * recipients in amavisd-new's words, the header lines added to what is
  * delivered, the quarantine copy and the virus_admin notice.
  *
- * Exports policy_destiny_ok, policy_all_bypass, policy_apply,
+ * Exports policy_init, policy_all_bypass, policy_apply,
  * policy_headers.  Inputs: the job and the scanner's verdict; the
  * virus name and banned reason come from hostile mail and are cleaned
  * (printable ASCII, bounded) before they reach a reply or a header.
@@ -25,6 +25,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "config.h"
 #include "log.h"
@@ -51,9 +54,14 @@ destiny(const char *s)
 	return -1;
 }
 
-/* policy_destiny_ok - check the final_*_destiny parameters; -1 with why */
+static pcre2_code *fake_re;	/* viruses_that_fake_sender, compiled */
+
+/*
+ * policy_init - check the destinies and compile viruses_that_fake_sender;
+ * -1 with why
+ */
 int
-policy_destiny_ok(struct buf *why)
+policy_init(struct buf *why)
 {
 	const struct {
 		const char *name, *value;
@@ -62,7 +70,10 @@ policy_destiny_ok(struct buf *why)
 		{ "final_banned_destiny", cf->final_banned_destiny },
 		{ "final_unchecked_destiny", cf->final_unchecked_destiny },
 	};
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE at;
 	size_t i;
+	int err;
 
 	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		if (destiny(p[i].value) < 0) {
@@ -71,7 +82,33 @@ policy_destiny_ok(struct buf *why)
 			    p[i].name, p[i].value);
 			return -1;
 		}
+	if (cf->viruses_that_fake_sender[0] == '\0')
+		return 0;
+	fake_re = pcre2_compile((PCRE2_SPTR)cf->viruses_that_fake_sender,
+	    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &err, &at, NULL);
+	if (fake_re == NULL) {
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		buf_addf(why, "parameter viruses_that_fake_sender: %s at "
+		    "offset %zu", (char *)msg, (size_t)at);
+		return -1;
+	}
 	return 0;
+}
+
+/* fakes_sender - does this virus forge its sender (no DSN then)? */
+static int
+fakes_sender(const char *name)
+{
+	pcre2_match_data *md;
+	int rc;
+
+	if (fake_re == NULL || name == NULL)
+		return 0;
+	md = pcre2_match_data_create_from_pattern(fake_re, NULL);
+	rc = pcre2_match(fake_re, (PCRE2_SPTR)name, strlen(name), 0, 0, md,
+	    NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
 }
 
 /* listed - is addr in list (user@domain, @domain or domain)? */
@@ -253,7 +290,7 @@ int
 policy_apply(struct job *j)
 {
 	struct buf w = BUF_INIT, r = BUF_INIT;
-	int i, d, left = 0, keep = 0, *which;
+	int i, d, left = 0, keep = 0, fake_logged = 0, *which;
 	enum verdict cat;
 	const char *dname;
 
@@ -270,6 +307,14 @@ policy_apply(struct job *j)
 		d = cat == V_CLEAN ? D_PASS : destiny(dname);
 		if (d < 0)
 			d = D_TEMPFAIL;		/* checked at start: unreachable */
+		if (d == D_BOUNCE && cat == V_VIRUS &&
+		    fakes_sender(j->verdict_name)) {
+			/* its sender is forged: a DSN would be backscatter */
+			if (!fake_logged++)
+				log_info("%s: %s forges senders: no DSN, "
+				    "discarded", j->id, buf_str(&w));
+			d = D_DISCARD;
+		}
 		j->pol[i] = d;
 		if (d == D_PASS) {
 			left++;

@@ -459,7 +459,7 @@ post_jail(void)
 	if (chdir(cf->queue_directory) < 0)
 		log_fatal("chdir %s: %m", cf->queue_directory);
 	event_init();
-	if (policy_destiny_ok(&why) < 0)
+	if (policy_init(&why) < 0)
 		log_fatal("%s", buf_str(&why));
 	if (cf->queue_fsync && dirsync_init(job_synced) < 0)
 		log_fatal("cannot start the fsync thread: %m");

@@ -138,7 +138,7 @@ void	scan_start(struct job *);
 void	scan_forget(struct job *);
 
 /* policy.c */
-int	policy_destiny_ok(struct buf *);
+int	policy_init(struct buf *);
 int	policy_all_bypass(const struct job *, const char *);
 int	policy_apply(struct job *);
 void	policy_headers(const struct job *, struct buf *);

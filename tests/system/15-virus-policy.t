@@ -148,4 +148,19 @@ like "$(cat "$T/killed.out")" '^451 4\.5\.0 Error in processing, id=[0-9A-F]+ - 
 ok "the master restarts the scanner" scanner_ready 7
 out=$($SEND --from foo@momonux.org --to bar@momonux.org "$T/eicar.eml")
 like "$out" '^550 5\.7\.1 Message content rejected' "the new scanner works"
+
+# a virus that forges its sender gets no DSN (no backscatter): its
+# bounce becomes a discard
+ms_conf ms 'final_virus_destiny = bounce' 'viruses_that_fake_sender = ^eicar'
+ok "reload" ms_ctl ms reload
+ok "a new scanner is ready" scanner_ready 8
+n=$(sink_count sink)
+out=$($SEND --from victim@innocent.test --to bar@momonux.org "$T/eicar.eml")
+like "$out" '^250 2\.7\.1 Ok, discarded, id=[0-9A-F]+ - VIRUS: Eicar' \
+	"a sender-faking virus: discarded instead of bounced"
+ok "logged as such" grep -q 'forges senders: no DSN' "$T/ms/mailsift.log"
+out=$($SEND --from foo@momonux.org --to bar@momonux.org "$T/clean.eml")
+ok "a clean message after it" sink_wait sink $((n + 1)) 50
+ok "and no DSN went to the forged sender" bash -c \
+	"! grep -l 'victim@innocent' $T/sink/*.env"
 done_testing
