@@ -55,6 +55,13 @@ bench_ms() {
 	ms_master "$name" "127.0.0.1:$port inet n y n - $maxproc smtpd-in"
 	ms_master "$name" "reinject unix y y n - $maxproc reinject"
 	ms_conf "$name" "queue_fsync = $fsync"
+	if [ "${BENCH_SCANNER:-yes}" = no ]; then
+		# the tutorial's "bypass everything" (@bypass_virus_checks_acl = qw(.))
+		ms_master_del "$name" scanner
+		ms_conf "$name" "bypass_virus_checks = ." "bypass_banned_checks = ."
+	fi
+	# BENCH_MS_CONF="name = value": one more mailsift.cf setting to try
+	[ -n "${BENCH_MS_CONF:-}" ] && ms_conf "$name" "$BENCH_MS_CONF"
 	ms_start "$name" 150 || return 1
 	BENCH_PORT=$port
 	BENCH_PID=$(ms_pid "$name")

@@ -89,6 +89,7 @@ static const struct alias {
 	{ "MaxScanTime", "max_scan_time", 1 },
 	{ "StreamMaxLength", "stream_max_length", 0 },
 	{ "DisableCache", "disable_cache", 0 },
+	{ "TemporaryDirectory", "temporary_directory", 0 },
 	{ "CommandReadTimeout", "command_read_timeout", 0 },
 };
 

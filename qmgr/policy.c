@@ -111,7 +111,7 @@ fakes_sender(const char *name)
 	return rc >= 0;
 }
 
-/* listed - is addr in list (user@domain, @domain or domain)? */
+/* listed - is addr in list (user@domain, @domain, domain, or "." for all)? */
 static int
 listed(const char *addr, const char *list)
 {
@@ -123,7 +123,9 @@ listed(const char *addr, const char *list)
 		return 0;
 	v = config_split(list, NULL);
 	for (i = 0; v[i] && !hit; i++) {
-		if (v[i][0] == '@')
+		if (strcmp(v[i], ".") == 0)
+			hit = 1;	/* every recipient, as amavisd-new's qw(.) */
+		else if (v[i][0] == '@')
 			hit = at && strcasecmp(at, v[i]) == 0;
 		else if (strchr(v[i], '@'))
 			hit = strcasecmp(addr, v[i]) == 0;

@@ -151,6 +151,13 @@ engine_load(const char *dbdir, const struct engine_limits *lim,
 	    set_limit(cl, CL_ENGINE_DISABLE_CACHE, lim->no_cache,
 	    "disable_cache", err) < 0))
 		goto fail;
+	if (lim != NULL && lim->tmpdir != NULL && lim->tmpdir[0] &&
+	    (rc = cl_engine_set_str(cl, CL_ENGINE_TMPDIR, lim->tmpdir)) !=
+	    CL_SUCCESS) {
+		buf_addf(err, "cannot set the temporary directory %s: %s",
+		    lim->tmpdir, cl_strerror(rc));
+		goto fail;
+	}
 	if (stat(dbdir, &st) != 0) {
 		buf_addf(err, "cannot open database directory %s: %s", dbdir,
 		    strerror(errno));

@@ -28,6 +28,8 @@ struct engine_limits {
 	int		 no_mail;		/* ScanMail no */
 	int		 no_archive;		/* ScanArchive no */
 	int		 no_cache;		/* DisableCache yes */
+	const char	*tmpdir;		/* TemporaryDirectory, NULL:
+						   libclamav's ($TMPDIR, /tmp) */
 };
 
 enum scan_result {

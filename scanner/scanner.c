@@ -69,6 +69,7 @@ limits(struct engine_limits *lim)
 	lim->no_mail = !cf->scan_mail;
 	lim->no_archive = !cf->scan_archive;
 	lim->no_cache = cf->disable_cache;
+	lim->tmpdir = cf->temporary_directory;
 }
 
 /* table_path - banned_filename_table without "regexp:", made absolute */
