@@ -60,7 +60,8 @@ CLAM_UNIT_BIN := $(O)/test/engine_test
 
 all: $(PROGS)
 
-$(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard scanner/*.h) lib/params.def
+$(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard scanner/*.h) $(wildcard scorer/*.h) \
+		lib/params.def
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -c -o $@ $<
 
@@ -102,8 +103,16 @@ $(O)/test/banned_test: $(O)/scanner/banned_test.o $(O)/scanner/banned.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# scorer/: every X_test.c is a unit test linked with the scorer's modules
+# (all of scorer/*.c but the tests and the program's main, scorer.c).
+SCORER_MOD	:= $(filter-out scorer/scorer.c %_test.c,$(wildcard scorer/*.c))
+SCORER_UNIT	:= $(patsubst scorer/%.c,$(O)/test/%,$(wildcard scorer/*_test.c))
+$(O)/test/%_test: $(O)/scorer/%_test.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 unit: $(UNIT_BIN) $(CLAM_UNIT_BIN) $(O)/test/clamdproto_test \
-	$(O)/test/banned_test
+	$(O)/test/banned_test $(SCORER_UNIT)
 
 deps:
 	@./tools/setup-deps
