@@ -272,12 +272,12 @@ bounce_start(struct job *j, const int *which)
 
 /*
  * notify_admin - tell virus_admin what was found in j (what: "VIRUS:
- * NAME" or "BANNED: REASON", already clean).  Best effort: a notice
- * that cannot be sent is logged, and the message's fate does not
- * depend on it.
+ * NAME" or "BANNED: REASON", already clean; quarantined: a copy was
+ * kept).  Best effort: a notice that cannot be sent is logged, and the
+ * message's fate does not depend on it.
  */
 void
-notify_admin(struct job *j, const char *what)
+notify_admin(struct job *j, const char *what, int quarantined)
 {
 	const struct queue_env *e = &j->env;
 	struct buf b = BUF_INIT;
@@ -307,7 +307,7 @@ notify_admin(struct job *j, const char *what)
 		buf_addf(&b, "Recipient: <%s>: %s\r\n", e->rcpt[i].addr,
 		    j->pol && j->pol[i] != D_PASS && j->reply[i] ?
 		    j->reply[i] : "delivered");
-	if (cf->quarantine)
+	if (quarantined)
 		buf_addf(&b, "\r\nA copy is in the quarantine: mailsiftctl "
 		    "quarantine release %s\r\n", j->id);
 	buf_adds(&b, "\r\nThe message's header:\r\n\r\n");

@@ -292,7 +292,7 @@ int
 policy_apply(struct job *j)
 {
 	struct buf w = BUF_INIT, r = BUF_INIT;
-	int i, d, left = 0, keep = 0, fake_logged = 0, *which;
+	int i, d, left = 0, keep = 0, fake_logged = 0, blocked, *which;
 	enum verdict cat;
 	const char *dname;
 
@@ -367,9 +367,12 @@ policy_apply(struct job *j)
 		}
 		left = -1;
 	}
-	if (keep && left >= 0 && cf->virus_admin[0] &&
+	for (blocked = 0, i = 0; i < j->env.nrcpt; i++)
+		blocked |= j->pol[i] == D_DISCARD || j->pol[i] == D_BOUNCE ||
+		    j->pol[i] == D_REJECT;
+	if (blocked && left >= 0 && cf->virus_admin[0] &&
 	    (j->verdict == V_VIRUS || j->verdict == V_BANNED))
-		notify_admin(j, buf_str(&w));
+		notify_admin(j, buf_str(&w), keep && cf->quarantine);
 	xfree(which);
 	buf_free(&w);
 	buf_free(&r);

@@ -131,7 +131,7 @@ void	job_bounce_done(struct job *, int ok);
 /* bounce.c */
 int	bounce_wanted(const struct queue_env *, int);
 int	bounce_start(struct job *, const int *which);
-void	notify_admin(struct job *, const char *what);
+void	notify_admin(struct job *, const char *what, int quarantined);
 
 /* scan.c */
 void	scan_start(struct job *);
