@@ -32,6 +32,10 @@
  *   without answering, qmgr reads the next hop's answer itself, so the
  *   outcome is never lost with it.
  *
+ * scanner -> any client of private/scanner, first: status=hello (a
+ *   scanner accepted the connection; qmgr gives up on a connection not
+ *   greeted within ipc_timeout: no scanner is running)
+ *
  * qmgr -> scanner (private/scanner), one connection for all jobs:
  *   request=scan tag=T id=ID off=N len=N virus=0|1 banned=0|1, fd: the
  *                                    queue file (read only use)

@@ -116,9 +116,18 @@ scanner_call(const char *what, struct ipc_msg *rep)
 	buf_free(&path);
 	if (fd < 0)
 		return -1;
-	if (request(fd, what) == 0 && ipc_recv(fd, rep, timeout_ms) == 1 &&
-	    strcmp(get(rep, "status"), "ok") == 0)
-		rc = 0;
+	if (request(fd, what) < 0)
+		goto out;
+	/* the scanner greets every connection first */
+	while (ipc_recv(fd, rep, timeout_ms) == 1) {
+		if (strcmp(get(rep, "status"), "hello") == 0) {
+			ipc_msg_reset(rep);
+			continue;
+		}
+		rc = strcmp(get(rep, "status"), "ok") == 0 ? 0 : -1;
+		break;
+	}
+out:
 	close(fd);
 	return rc;
 }

@@ -37,6 +37,8 @@
 struct sconn {
 	int		 fd;
 	int		 retired;	/* the scanner said bye */
+	int		 greeted;	/* a scanner accepted it (hello) */
+	struct event_timer *hello_timer;
 	struct sconn	*next;
 };
 
@@ -96,6 +98,7 @@ conn_close(struct sconn *c)
 		*pp = c->next;
 	if (cur == c)
 		cur = NULL;
+	event_timer_cancel(c->hello_timer);
 	event_del(c->fd);
 	close(c->fd);
 	xfree(c);
@@ -167,6 +170,13 @@ answer(int fd, int events, void *ctx)
 		return;
 	}
 	status = ipc_get(&m, "status");
+	if (status && strcmp(status, "hello") == 0) {
+		c->greeted = 1;
+		event_timer_cancel(c->hello_timer);
+		c->hello_timer = NULL;
+		ipc_msg_free(&m);
+		return;
+	}
 	if (status && strcmp(status, "bye") == 0) {
 		/* a new scanner generation: finish here, start there */
 		c->retired = 1;
@@ -208,6 +218,20 @@ answer(int fd, int events, void *ctx)
 		conn_close(c);
 }
 
+/*
+ * no_hello - no scanner accepted the connection within ipc_timeout: it
+ * is not running (no database, crash loop); the requests waiting in the
+ * listener's backlog are UNCHECKED now rather than after max_scan_time
+ */
+static void
+no_hello(void *ctx)
+{
+	struct sconn *c = ctx;
+
+	c->hello_timer = NULL;
+	drop_connection(c, "no scanner is running (see the scanner's log)");
+}
+
 /* scan_timeout - no answer in time */
 static void
 scan_timeout(void *ctx)
@@ -247,6 +271,8 @@ scan_send(struct job *j)
 		c->next = conns;
 		conns = cur = c;
 		event_add(fd, EV_READ, answer, c);
+		c->hello_timer = event_timer(cf->ipc_timeout * 1000L, no_hello,
+		    c);
 	}
 	c = cur;
 	j->scan_tag = ++next_tag;

@@ -639,11 +639,18 @@ static void
 on_accept(int fd)
 {
 	struct qconn *c = xcalloc(1, sizeof(*c));
+	struct ipc_msg m;
 
 	c->fd = fd;
 	c->next = qconns;
 	qconns = c;
 	event_add(fd, EV_READ, qconn_ready, c);
+	/* tells qmgr a scanner took the connection (not just the backlog) */
+	ipc_msg_init(&m);
+	ipc_add(&m, "status", "hello");
+	if (ipc_send(fd, &m, -1) < 0)
+		qconn_close(c);
+	ipc_msg_free(&m);
 }
 
 /* ------------------------------------------------------------- setup */

@@ -63,4 +63,17 @@ ok "the scanner says there is no database" wait_for "no db" 100 \
 out=$($SEND --from a@x.test --to u@example.test "$T/marker.eml")
 like "$out" '^550 5\.7\.1 .*VIRUS: Test\.Reload\.Marker' \
 	"meanwhile the previous scanner keeps serving"
+
+# started with no database at all, no scanner ever runs: mail gets 451
+# after ipc_timeout (qmgr's connection is never greeted), not later
+ms_stop ms
+ms_conf ms 'ipc_timeout = 3s'
+ok "mailsift starts (the scanner cannot)" ms_start ms
+t0=$(date +%s)
+out=$($SEND --from a@x.test --to u@example.test "$T/marker.eml")
+t1=$(date +%s)
+like "$out" '^451 4\.5\.0 Error in processing, id=[0-9A-F]+ - UNCHECKED: virus scanner failed' \
+	"no scanner running: 451 UNCHECKED"
+ok "within seconds of ipc_timeout ($((t1 - t0)) s)" test $((t1 - t0)) -le 10
+ok "qmgr says why" grep -q 'no scanner is running' "$T/ms/mailsift.log"
 done_testing
