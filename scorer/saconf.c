@@ -28,7 +28,10 @@
  * the delimiters goes to PCRE2 unchanged: an escaped delimiter is a
  * literal to PCRE2 as to Perl, "$", "\z", "\Z", "\A" and inline (?i)
  * mean the same in both, and since SpamAssassin builds qr// from a
- * string, "@" and "$name" are never interpolated.  Patterns compile
+ * string, "@" and "$name" are never interpolated.  The ReplaceTags
+ * plugin's replace_tag/pre/post/inter and replace_rules are applied to
+ * the named patterns before they compile, pass for pass as the plugin
+ * does.  Patterns compile
  * without UTF (byte semantics, as SpamAssassin 4 matches UTF-8
  * octets), so "\x{100}" and other PCRE2 refusals disable the rule with
  * PCRE2's message; "%{TAG}" (4.0 captured tags) is refused likewise.
@@ -102,6 +105,12 @@ static const char *const ignored_exact[] = {
 	NULL
 };
 
+/* name -> value, later settings replace earlier ones */
+struct kv {
+	char			**k, **v;
+	size_t			 n;
+};
+
 struct cond {
 	int	 active;		/* lines under it are read */
 	int	 outer;			/* the enclosing block was active */
@@ -121,6 +130,8 @@ struct saconf {
 	size_t			 nfiles;
 	char			**unknown;	/* directives logged once */
 	size_t			 nunknown;
+	struct kv		 rtag, rpre, rpost, rinter;	/* ReplaceTags */
+	struct saconf_list	 rrules;
 	char			*tag;		/* subject tag, last set */
 	int			 tag_from_header;
 	int			 include_depth;
@@ -189,6 +200,50 @@ list_words(struct saconf_list *l, char *s)
 	while ((w = strsep(&s, " \t")) != NULL)
 		if (*w)
 			list_add(l, w);
+}
+
+/* kv_set - set name to value */
+static void
+kv_set(struct kv *kv, const char *k, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < kv->n; i++)
+		if (strcmp(kv->k[i], k) == 0) {
+			xfree(kv->v[i]);
+			kv->v[i] = xstrdup(v);
+			return;
+		}
+	kv->k = xreallocarray(kv->k, kv->n + 1, sizeof(*kv->k));
+	kv->v = xreallocarray(kv->v, kv->n + 1, sizeof(*kv->v));
+	kv->k[kv->n] = xstrdup(k);
+	kv->v[kv->n++] = xstrdup(v);
+}
+
+/* kv_get - the value of a name of len bytes, NULL when unset */
+static const char *
+kv_get(const struct kv *kv, const char *k, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < kv->n; i++)
+		if (strlen(kv->k[i]) == len && memcmp(kv->k[i], k, len) == 0)
+			return kv->v[i];
+	return NULL;
+}
+
+/* kv_free - release a map */
+static void
+kv_free(struct kv *kv)
+{
+	size_t i;
+
+	for (i = 0; i < kv->n; i++) {
+		xfree(kv->k[i]);
+		xfree(kv->v[i]);
+	}
+	xfree(kv->k);
+	xfree(kv->v);
 }
 
 /* next_word - split off the first word of *sp (NULL when none) */
@@ -1168,6 +1223,19 @@ directive(struct saconf *c, const char *file, int line, const char *key,
 			bad_line(c, file, line, "loadplugin needs a module");
 		else
 			list_add(&s->loadplugin, w);
+	} else if (strcmp(key, "replace_rules") == 0)
+		list_words(&c->rrules, val);
+	else if (strncmp(key, "replace_", 8) == 0 && (!strcmp(key + 8, "tag") ||
+	    !strcmp(key + 8, "pre") || !strcmp(key + 8, "post") ||
+	    !strcmp(key + 8, "inter"))) {
+		struct kv *kv = key[8] == 't' ? &c->rtag : key[9] == 'r' ?
+		    &c->rpre : key[9] == 'o' ? &c->rpost : &c->rinter;
+
+		if ((w = next_word(&val)) == NULL || *val == '\0')
+			bad_line(c, file, line, "replace_* needs a name and "
+			    "a value");
+		else
+			kv_set(kv, w, val);
 	} else if (strcmp(key, "require_version") == 0) {
 		if (strcmp(val, "@@VERSION@@") && (parse_num(val, &v) < 0 ||
 		    fabs(v - c->version) > 1e-9)) {
@@ -1378,6 +1446,186 @@ saconf_load_string(struct saconf *c, const char *name, const char *text)
 	return 0;
 }
 
+/* --- ReplaceTags --- */
+
+/*
+ * find_tag - Perl's leftmost /<.+?>/ in s: 0 with [*b, *e) or -1
+ */
+static int
+find_tag(const char *s, size_t *b, size_t *e)
+{
+	const char *lt, *gt;
+
+	if ((lt = strchr(s, '<')) == NULL || lt[1] == '\0' ||
+	    (gt = strchr(lt + 2, '>')) == NULL)
+		return -1;
+	*b = lt - s;
+	*e = gt - s + 1;
+	return 0;
+}
+
+/* cut_named - remove the first "<kw NAME>" from re; NAME or NULL */
+static char *
+cut_named(struct buf *re, const char *kw)
+{
+	char *p, *gt, *name;
+	size_t n = strlen(kw);
+
+	for (p = re->data; (p = strchr(p, '<')) != NULL; p++) {
+		if (strncmp(p + 1, kw, n) || p[n + 1] != ' ' ||
+		    p[n + 2] == '\0' || (gt = strchr(p + n + 3, '>')) == NULL)
+			continue;
+		name = xstrndup(p + n + 2, gt - (p + n + 2));
+		memmove(p, gt + 1, strlen(gt + 1) + 1);
+		re->len -= gt + 1 - p;
+		return name;
+	}
+	return NULL;
+}
+
+/* has_tag - the text holds /<[^>]+>/ */
+static int
+has_tag(const char *s)
+{
+	const char *lt;
+
+	for (lt = strchr(s, '<'); lt; lt = strchr(lt + 1, '<'))
+		if (lt[1] && lt[1] != '>' && strchr(lt + 1, '>'))
+			return 1;
+	return 0;
+}
+
+/*
+ * replace_one_pass - one pass of Plugin/ReplaceTags.pm over re:
+ * <pre N>, <post N>, <inter N> are taken out; re is split at the tags
+ * (/(<[^<>]+>)/, trailing empty pieces dropped as Perl's split does);
+ * pre goes before the first tag of a piece, post after every one,
+ * inter replaces empty pieces, and each piece's first tag is replaced
+ * wherever it occurs in the piece; returns 1 when a replacement
+ * brought in another tag
+ */
+static int
+replace_one_pass(struct saconf *c, struct buf *re)
+{
+	struct buf out = BUF_INIT, piece = BUF_INIT, *pc;
+	char *pre, *post, *inter;
+	const char *pv, *postv, *interv, *rv, *s, *lt, *gt, *q;
+	struct buf *pieces = NULL;
+	size_t np = 0, i, b, e, off;
+	int again = 0;
+
+	pre = cut_named(re, "pre");
+	post = cut_named(re, "post");
+	inter = cut_named(re, "inter");
+	pv = pre ? kv_get(&c->rpre, pre, strlen(pre)) : NULL;
+	postv = post ? kv_get(&c->rpost, post, strlen(post)) : NULL;
+	interv = inter ? kv_get(&c->rinter, inter, strlen(inter)) : NULL;
+
+	/* split at /(<[^<>]+>)/ */
+	s = buf_str(re);
+	for (;;) {
+		for (lt = strchr(s, '<'); lt; lt = strchr(lt + 1, '<')) {
+			for (gt = lt + 1; *gt && *gt != '<' && *gt != '>'; gt++)
+				;
+			if (*gt == '>' && gt > lt + 1)
+				break;
+		}
+		pieces = xreallocarray(pieces, np + 2, sizeof(*pieces));
+		buf_init(&pieces[np]);
+		if (lt == NULL) {
+			buf_adds(&pieces[np++], s);
+			break;
+		}
+		buf_add(&pieces[np++], s, lt - s);
+		buf_init(&pieces[np]);
+		buf_add(&pieces[np++], lt, gt + 1 - lt);
+		s = gt + 1;
+	}
+	while (np > 0 && pieces[np - 1].len == 0)
+		buf_free(&pieces[--np]);
+
+	for (i = 0; i < np; i++) {
+		pc = &pieces[i];
+		if (pv && pv[0] && find_tag(buf_str(pc), &b, &e) == 0) {
+			buf_reset(&piece);
+			buf_add(&piece, pc->data, b);
+			buf_adds(&piece, pv);
+			buf_adds(&piece, pc->data + b);
+			buf_reset(pc);
+			buf_add(pc, piece.data, piece.len);
+		}
+		if (postv && postv[0]) {
+			buf_reset(&piece);
+			for (off = 0; find_tag(buf_str(pc) + off, &b, &e) == 0;
+			    off += e) {
+				buf_add(&piece, pc->data + off, e);
+				buf_adds(&piece, postv);
+			}
+			buf_adds(&piece, buf_str(pc) + off);
+			buf_reset(pc);
+			buf_add(pc, buf_str(&piece), piece.len);
+		}
+		if (interv && interv[0] && pc->len == 0)
+			buf_adds(pc, interv);
+		if (find_tag(buf_str(pc), &b, &e) == 0 &&
+		    (rv = kv_get(&c->rtag, pc->data + b + 1, e - b - 2)) &&
+		    rv[0]) {
+			char *tag = xstrndup(pc->data + b, e - b);
+
+			buf_reset(&piece);
+			for (s = buf_str(pc); (q = strstr(s, tag)) != NULL;
+			    s = q + strlen(tag)) {
+				buf_add(&piece, s, q - s);
+				buf_adds(&piece, rv);
+			}
+			buf_adds(&piece, s);
+			buf_reset(pc);
+			buf_add(pc, buf_str(&piece), piece.len);
+			xfree(tag);
+			if (has_tag(rv))
+				again = 1;
+		}
+		buf_add(&out, buf_str(pc), pc->len);
+		buf_free(pc);
+	}
+	xfree(pieces);
+	buf_reset(re);
+	buf_add(re, buf_str(&out), out.len);
+	buf_free(&out);
+	buf_free(&piece);
+	xfree(pre);
+	xfree(post);
+	xfree(inter);
+	return again;
+}
+
+/* replace_tags - apply replace_rules to the patterns they name */
+static void
+replace_tags(struct saconf *c)
+{
+	struct saconf_rule *r;
+	struct buf re = BUF_INIT;
+	size_t i;
+	int passes, i2;
+
+	for (i = 0; i < c->rrules.n; i++) {
+		if ((i2 = lookup(c, c->rrules.v[i])) < 0)
+			continue;
+		r = c->ent[i2];
+		if (r->type == SA_NTYPES || r->kind != SAK_REGEX ||
+		    r->pcre == NULL)
+			continue;
+		buf_reset(&re);
+		buf_adds(&re, r->pcre);
+		passes = 0;
+		while (replace_one_pass(c, &re) && ++passes <= 5)
+			;
+		xfree(r->pcre);
+		r->pcre = xstrdup(buf_str(&re));
+	}
+	buf_free(&re);
+}
+
 /* --- the finished set --- */
 
 /* default_score - SpamAssassin's score for a rule without "score" */
@@ -1460,6 +1708,7 @@ saconf_finish(struct saconf *c)
 	if (c->finished)
 		return;
 	c->finished = 1;
+	replace_tags(c);
 	c->rules = xreallocarray(NULL, c->nent + 1, sizeof(*c->rules));
 	for (i = j = 0; i < c->nent; i++) {
 		r = c->ent[i];
@@ -1539,6 +1788,11 @@ saconf_free(struct saconf *c)
 	for (i = 0; i < c->nunknown; i++)
 		xfree(c->unknown[i]);
 	xfree(c->unknown);
+	kv_free(&c->rtag);
+	kv_free(&c->rpre);
+	kv_free(&c->rpost);
+	kv_free(&c->rinter);
+	list_free(&c->rrules);
 	xfree(c->tag);
 	xfree(c->set.subject_tag);
 	xfree(c->set.rewrite_from);

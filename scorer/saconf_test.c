@@ -5,7 +5,7 @@
  * regex form, header modifiers and special names, score/describe/
  * tflags/priority and their override order, if/ifplugin/else nesting,
  * lang lines, include and directory order, options, welcome/block
- * lists with globs, bad regexes, unknown directives; then the stock
+ * lists with globs, ReplaceTags, bad regexes, unknown directives; then the stock
  * rules of /usr/share/spamassassin when installed (load time and
  * counts as TAP diagnostics).  Inputs: inline text and files written
  * to a temporary directory; the stock rules are read only.
@@ -341,6 +341,53 @@ test_rules(void)
 	saconf_free(c);
 }
 
+/* test_replace - ReplaceTags as Plugin/ReplaceTags.pm */
+static void
+test_replace(void)
+{
+	static const char cf[] =
+	    "replace_tag A [a@]\n"
+	    "replace_tag G [gk]\n"
+	    "replace_tag I [il|!1y]\n"
+	    "replace_tag R [r3]\n"
+	    "replace_tag V (?:[vu]|\\\\\\/)\n"
+	    "replace_tag SP [\\s~_-]\n"
+	    "body VIAGRA_OBFU /(?!viagra)<V>+<SP>*<I>+<SP>*<A>+<SP>*<G>+"
+	    "<SP>*<R>+<SP>*<A>+/i\n"
+	    "replace_pre P1 (?:\n"
+	    "replace_post P2 {1,2}\n"
+	    "replace_inter W1 \\W?\n"
+	    "body T_POST /<post P2><inter W1><A><G>/\n"
+	    "body T_PRE /x<pre P1><A>)/\n"
+	    "replace_tag NEST <A>z\n"
+	    "body T_NEST /<NEST>/\n"
+	    "body T_HTML /<a href><A>/\n"
+	    "body T_NOTLISTED /<A>/\n"
+	    "replace_rules VIAGRA_OBFU T_POST T_PRE\n"
+	    "replace_rules T_NEST T_HTML NO_SUCH_RULE\n";
+	struct saconf *c;
+	struct saconf_rule *r;
+
+	c = load(NULL, cf);
+	r = saconf_rule_find(c, "VIAGRA_OBFU");
+	TEST_IS_STR(r->pcre, "(?!viagra)(?:[vu]|\\\\\\/)+[\\s~_-]*"
+	    "[il|!1y]+[\\s~_-]*[a@]+[\\s~_-]*[gk]+[\\s~_-]*[r3]+"
+	    "[\\s~_-]*[a@]+", "tags replaced");
+	TEST_OK(matches(r, "V1@GR@ now") == 1 && matches(r, "viagra") == 0,
+	    "replaced pattern compiled");
+	TEST_IS_STR(saconf_rule_find(c, "T_POST")->pcre,
+	    "\\W?[a@]{1,2}\\W?[gk]{1,2}", "post and inter");
+	TEST_IS_STR(saconf_rule_find(c, "T_PRE")->pcre, "x(?:[a@])",
+	    "pre");
+	TEST_IS_STR(saconf_rule_find(c, "T_NEST")->pcre, "[a@]z",
+	    "a tag inside a tag: another pass");
+	TEST_IS_STR(saconf_rule_find(c, "T_HTML")->pcre, "<a href>[a@]",
+	    "unknown tags stay");
+	TEST_IS_STR(saconf_rule_find(c, "T_NOTLISTED")->pcre, "<A>",
+	    "rules not listed are left alone");
+	saconf_free(c);
+}
+
 /* test_attrs - score, describe, tflags, priority and override order */
 static void
 test_attrs(void)
@@ -638,7 +685,7 @@ test_stock(void)
 	static const char *const plugins[] = {
 		"URIDNSBL", "SPF", "Pyzor", "Razor2", "SpamCop",
 		"AutoLearnThreshold", "WelcomeListSubject", "MIMEHeader",
-		"DKIM", "Check", "HTTPSMismatch", "URIDetail",
+		"ReplaceTags", "DKIM", "Check", "HTTPSMismatch", "URIDetail",
 		"Bayes", "BodyEval", "DNSEval", "HTMLEval", "HeaderEval",
 		"MIMEEval", "RelayEval", "URIEval", "WLBLEval", "VBounce",
 		"ImageInfo", "FreeMail", "AskDNS", "HashBL", "DMARC", "TextCat",
@@ -652,6 +699,7 @@ test_stock(void)
 	struct buf out = BUF_INIT;
 	size_t i, k, total = 0, jit = 0, nre = 0, nev = 0;
 	const char *p, *nl;
+	uint32_t linksize = 0;
 	int t;
 
 	if (access(STOCK, R_OK) != 0) {
@@ -674,7 +722,9 @@ test_stock(void)
 		total += s.active[t];
 	for (i = 0; i < saconf_nrules(c); i++)
 		jit += saconf_rule_at(c, i)->jit;
-	printf("# %zu rules JIT-compiled\n", jit);
+	pcre2_config(PCRE2_CONFIG_LINKSIZE, &linksize);
+	printf("# %zu rules JIT-compiled; PCRE2 link size %u (patterns "
+	    "over 64 KiB compiled need 3 or 4)\n", jit, linksize);
 	TEST_OK(total > 2000, "thousands of active rules (%zu)", total);
 	TEST_OK(s.active[SA_HEADER] > 500 && s.active[SA_BODY] > 500 &&
 	    s.active[SA_META] > 500 && s.active[SA_URI] > 50 &&
@@ -725,6 +775,7 @@ main(void)
 {
 	test_meta();
 	test_rules();
+	test_replace();
 	test_attrs();
 	test_cond();
 	test_settings();
