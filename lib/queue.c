@@ -24,9 +24,9 @@
 #include "mem.h"
 #include "queue.h"
 
-#define HDR_FMT	"MAILSIFT-QUEUE 1 S=%c M=%010lld L=%012lld N=%010lld " \
-		"K=%016" PRIx64 " P=%012lld Q=%010lld\n"
-#define HDR_LEN	109
+#define HDR_FMT	"MAILSIFT-QUEUE 2 S=%c M=%010lld L=%012lld N=%010lld " \
+		"K=%016" PRIx64 " P=%012lld Q=%010lld H=%012lld\n"
+#define HDR_LEN	124
 #define STATE_OFF 19
 #define ENV_MAX	(4 * 1024 * 1024)	/* sanity bound on the envelope */
 
@@ -214,7 +214,8 @@ static void
 format_header(char *hdr, const struct queue_env *e)
 {
 	int n = snprintf(hdr, HDR_LEN + 1, HDR_FMT, e->state, e->msg_off,
-	    e->msg_len, e->dot_lines, e->hash, e->extra_off, e->extra_len);
+	    e->msg_len, e->dot_lines, e->hash, e->extra_off, e->extra_len,
+	    e->skip_len);
 
 	if (n != HDR_LEN)
 		log_panic("%s: header length %d, not %d", __func__, n, HDR_LEN);
@@ -304,12 +305,14 @@ queue_set_state(int fd, char state)
 
 /* queue_set_extra - record the appended header block; rewrites header */
 int
-queue_set_extra(int fd, struct queue_env *e, long long off, long long len)
+queue_set_extra(int fd, struct queue_env *e, long long off, long long len,
+    long long skip)
 {
 	char hdr[HDR_LEN + 1];
 
 	e->extra_off = off;
 	e->extra_len = len;
+	e->skip_len = skip;
 	format_header(hdr, e);
 	return queue_pwrite(fd, hdr, HDR_LEN, 0);
 }
@@ -347,17 +350,19 @@ static int
 parse_header(const char *p, struct queue_env *e)
 {
 	char state;
-	long long m, l, n, q, x;
+	long long m, l, n, q, x, h;
 	uint64_t k;
 	int used = 0;
 
-	if (sscanf(p, "MAILSIFT-QUEUE 1 S=%c M=%10lld L=%12lld N=%10lld "
-	    "K=%16" SCNx64 " P=%12lld Q=%10lld\n%n", &state, &m, &l, &n, &k,
-	    &q, &x, &used) != 7 || used != HDR_LEN || p[HDR_LEN - 1] != '\n')
+	if (sscanf(p, "MAILSIFT-QUEUE 2 S=%c M=%10lld L=%12lld N=%10lld "
+	    "K=%16" SCNx64 " P=%12lld Q=%10lld H=%12lld\n%n", &state, &m, &l,
+	    &n, &k, &q, &x, &h, &used) != 8 || used != HDR_LEN ||
+	    p[HDR_LEN - 1] != '\n')
 		return -1;
 	if (!strchr("RCUDX", state) || m < HDR_LEN || l < 0 || n < 0 ||
-	    q < 0 || x < 0)
+	    q < 0 || x < 0 || h < 0 || h > l)
 		return -1;
+	e->skip_len = h;
 	e->state = state;
 	e->msg_off = m;
 	e->msg_len = l;

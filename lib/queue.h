@@ -3,10 +3,13 @@
  *
  * Layout: a fixed-width first line that is rewritten in place
  * ("MAILSIFT-QUEUE 1 S=state M=offset L=length N=dotlines K=hash
- * P=extraoffset Q=extralength"), envelope records one a line ("CODE
+ * P=extraoffset Q=extralength H=skiplength"), envelope records one a line ("CODE
  * value", values %XX-encoded), "E", then the message exactly as
  * received (CRLF lines, dot-unstuffed), then whatever qmgr appends
- * (the edited header block that reinject sends before the message).
+ * (the header block that reinject sends before the message).  When qmgr
+ * edits the header (a subject tag), its block holds the whole edited
+ * header and H= says how many bytes of the message, the original header,
+ * reinject skips.
  *
  * Exports struct queue_env, queue_write_envelope, queue_finish,
  * queue_read_envelope, queue_set_state, queue_set_extra,
@@ -58,6 +61,9 @@ struct queue_env {
 	long long	 msg_off, msg_len, dot_lines;
 	uint64_t	 hash;
 	long long	 extra_off, extra_len;
+	long long	 skip_len;	/* bytes at the message's start that
+					   are not sent: the original header,
+					   when the extra block replaces it */
 };
 
 void	queue_env_init(struct queue_env *);
@@ -68,7 +74,8 @@ int	queue_finish(int fd, const struct queue_env *);
 int	queue_read_envelope(int fd, struct queue_env *, struct buf *err);
 int	queue_set_state(int fd, char state);
 int	queue_pwrite(int fd, const void *, size_t, off_t);
-int	queue_set_extra(int fd, struct queue_env *, long long, long long);
+int	queue_set_extra(int fd, struct queue_env *, long long, long long,
+	    long long);
 void	queue_new_id(char *, size_t);
 uint64_t queue_hash(uint64_t, const void *, size_t);
 void	queue_encode(struct buf *, const char *);

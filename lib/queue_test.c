@@ -23,7 +23,7 @@
 #include "test.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define HDR_LEN		109	/* the fixed first line, a file format fact */
+#define HDR_LEN		124	/* the fixed first line, a file format fact */
 
 /* temp_fd - an unlinked read/write temporary file */
 static int
@@ -125,8 +125,9 @@ same_env(const struct queue_env *a, const struct queue_env *b,
 	    b->dot_lines == a->dot_lines, "%s: msg_off, msg_len, dot_lines",
 	    what);
 	TEST_OK(b->hash == a->hash, "%s: hash", what);
-	TEST_OK(b->extra_off == a->extra_off && b->extra_len == a->extra_len,
-	    "%s: extra_off, extra_len", what);
+	TEST_OK(b->extra_off == a->extra_off && b->extra_len == a->extra_len &&
+	    b->skip_len == a->skip_len, "%s: extra_off, extra_len, skip_len",
+	    what);
 }
 
 /* test_roundtrip - write, append the message, finish, read back */
@@ -145,7 +146,7 @@ test_roundtrip(void)
 	file_bytes(fd, &file);
 	TEST_IS_INT(file.len, e.msg_off, "the file ends where the message "
 	    "goes");
-	TEST_OK(strncmp(buf_str(&file), "MAILSIFT-QUEUE 1 S=R ", 21) == 0 &&
+	TEST_OK(strncmp(buf_str(&file), "MAILSIFT-QUEUE 2 S=R ", 21) == 0 &&
 	    file.data[HDR_LEN - 1] == '\n', "a %d-byte header, state R",
 	    HDR_LEN);
 	TEST_OK(strncmp(file.data + e.msg_off - 2, "E\n", 2) == 0,
@@ -200,10 +201,10 @@ test_roundtrip(void)
 
 	/* the extra block qmgr appends after the message */
 	e.state = QUEUE_RECEIVED;
-	TEST_IS_INT(queue_set_extra(fd, &e, e.msg_off + e.msg_len, 77), 0,
+	TEST_IS_INT(queue_set_extra(fd, &e, e.msg_off + e.msg_len, 77, 5), 0,
 	    "queue_set_extra");
-	TEST_OK(e.extra_off == e.msg_off + e.msg_len && e.extra_len == 77,
-	    "queue_set_extra records it in the envelope");
+	TEST_OK(e.extra_off == e.msg_off + e.msg_len && e.extra_len == 77 &&
+	    e.skip_len == 5, "queue_set_extra records it in the envelope");
 	TEST_IS_INT(queue_read_envelope(fd, &r, &err), 0, "read after "
 	    "queue_set_extra");
 	TEST_IS_INT(r.state, QUEUE_RECEIVED, "the state is kept");
@@ -268,31 +269,34 @@ static const struct {
 	{ "the good file (control)", NULL, GOOD, 0, -1 },
 	/* the header */
 	{ "empty file", "", "", 0, 0 },
-	{ "truncated header", "MAILSIFT-QUEUE 1 S=C M=00000", "", 0, 0 },
-	{ "bad magic", "MAILSIFT-QUEUX 1 S=C M=%010zu L=000000000007 "
-	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000\n",
+	{ "truncated header", "MAILSIFT-QUEUE 2 S=C M=00000", "", 0, 0 },
+	{ "bad magic", "MAILSIFT-QUEUX 2 S=C M=%010zu L=000000000007 "
+	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000 H=000000000000\n",
 	    GOOD, 0, 0 },
-	{ "version 2", "MAILSIFT-QUEUE 2 S=C M=%010zu L=000000000007 "
-	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000\n",
+	{ "version 3", "MAILSIFT-QUEUE 3 S=C M=%010zu L=000000000007 "
+	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000 H=000000000000\n",
 	    GOOD, 0, 0 },
-	{ "unknown state", "MAILSIFT-QUEUE 1 S=Z M=%010zu L=000000000007 "
-	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000\n",
+	{ "unknown state", "MAILSIFT-QUEUE 2 S=Z M=%010zu L=000000000007 "
+	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000 H=000000000000\n",
 	    GOOD, 0, 0 },
-	{ "negative length", "MAILSIFT-QUEUE 1 S=C M=%010zu L=-00000000001 "
-	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000\n",
+	{ "negative length", "MAILSIFT-QUEUE 2 S=C M=%010zu L=-00000000001 "
+	    "N=0000000000 K=0000000000000000 P=000000000000 Q=0000000000 H=000000000000\n",
 	    GOOD, 0, 0 },
-	{ "M= inside the header", "MAILSIFT-QUEUE 1 S=C M=0000000050 "
+	{ "M= inside the header", "MAILSIFT-QUEUE 2 S=C M=0000000050 "
 	    "L=000000000007 N=0000000000 K=0000000000000000 P=000000000000 "
-	    "Q=0000000000\n", GOOD, 0, 0 },
-	{ "M= past the end of the file", "MAILSIFT-QUEUE 1 S=C M=0000099999 "
+	    "Q=0000000000 H=000000000000\n", GOOD, 0, 0 },
+	{ "M= past the end of the file", "MAILSIFT-QUEUE 2 S=C M=0000099999 "
 	    "L=000000000007 N=0000000000 K=0000000000000000 P=000000000000 "
-	    "Q=0000000000\n", GOOD, 0, 0 },
-	{ "M= absurdly large", "MAILSIFT-QUEUE 1 S=C M=9999999999 "
+	    "Q=0000000000 H=000000000000\n", GOOD, 0, 0 },
+	{ "H= past the message's end", "MAILSIFT-QUEUE 2 S=C M=%010zu "
 	    "L=000000000007 N=0000000000 K=0000000000000000 P=000000000000 "
-	    "Q=0000000000\n", GOOD, 0, 0 },
-	{ "M= short of the envelope's end (no E)", "MAILSIFT-QUEUE 1 S=C "
+	    "Q=0000000000 H=000000000008\n", GOOD, 0, 0 },
+	{ "M= absurdly large", "MAILSIFT-QUEUE 2 S=C M=9999999999 "
+	    "L=000000000007 N=0000000000 K=0000000000000000 P=000000000000 "
+	    "Q=0000000000 H=000000000000\n", GOOD, 0, 0 },
+	{ "M= short of the envelope's end (no E)", "MAILSIFT-QUEUE 2 S=C "
 	    "M=%010zu L=000000000007 N=0000000000 K=0000000000000000 "
-	    "P=000000000000 Q=0000000000\n", HEAD GOOD_F GOOD_R, 0, 0 },
+	    "P=000000000000 Q=0000000000 H=000000000000\n", HEAD GOOD_F GOOD_R, 0, 0 },
 	/* %XX */
 	{ "bad %XX", NULL, HEAD "F a@b %ZZ\n" GOOD_R "E\n", 0, 0 },
 	{ "%X at the end", NULL, HEAD "F a@b a%4\n" GOOD_R "E\n", 0, 0 },
@@ -358,9 +362,9 @@ static const struct {
 	    GOOD_C GOOD_H GOOD_P GOOD_X GOOD_F GOOD_R "E\n", 0, 0 },
 	{ "two I records", NULL, GOOD_ID GOOD, 0, 0 },
 	{ "trailing space in R", NULL, HEAD GOOD_F "R c@d % \n" "E\n", 0, 0 },
-	{ "no newline after the header", "MAILSIFT-QUEUE 1 S=C M=%010zu "
+	{ "no newline after the header", "MAILSIFT-QUEUE 2 S=C M=%010zu "
 	    "L=000000000007 N=0000000000 K=0000000000000000 P=000000000000 "
-	    "Q=0000000000 ", GOOD, 0, 0 },
+	    "Q=0000000000 H=000000000000 ", GOOD, 0, 0 },
 	{ "two H records", NULL, HEAD GOOD_H GOOD_F GOOD_R "E\n", 0, 0 },
 	{ "two F records", NULL, HEAD GOOD_F GOOD_F GOOD_R "E\n", 0, 0 },
 	{ "two C records", NULL, HEAD GOOD_C GOOD_F GOOD_R "E\n", 0, 0 },
@@ -378,9 +382,9 @@ write_corrupt(int fd, size_t k)
 	if (ftruncate(fd, 0) < 0)
 		exit(2);
 	if (corrupt[k].hdr == NULL)
-		buf_addf(&b, "MAILSIFT-QUEUE 1 S=C M=%010zu L=000000000007 "
+		buf_addf(&b, "MAILSIFT-QUEUE 2 S=C M=%010zu L=000000000007 "
 		    "N=0000000000 K=0000000000000000 P=000000000000 "
-		    "Q=0000000000\n", HDR_LEN + envlen);
+		    "Q=0000000000 H=000000000000\n", HDR_LEN + envlen);
 	else if (strstr(corrupt[k].hdr, "%010zu"))
 		buf_addf(&b, corrupt[k].hdr, HDR_LEN + envlen);
 	else

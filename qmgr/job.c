@@ -508,16 +508,16 @@ job_deliver_fail(struct job *j, const char *why)
 static void
 job_deliver(struct job *j)
 {
-	long long off = j->env.msg_off + j->env.msg_len;
+	long long off = j->env.msg_off + j->env.msg_len, skip = 0;
 	int fd;
 
 	buf_reset(&j->extra);
 	received_line(&j->extra, &j->env, cf->myhostname);
 	if (!j->internal)
-		policy_headers(j, &j->extra);
+		skip = policy_headers(j, &j->extra);
 	if (queue_pwrite(j->queue_fd, j->extra.data, j->extra.len, off) < 0 ||
 	    queue_set_extra(j->queue_fd, &j->env, off,
-	    (long long)j->extra.len) < 0) {
+	    (long long)j->extra.len, skip) < 0) {
 		job_deliver_fail(j, "cannot write the queue file");
 		return;
 	}

@@ -30,6 +30,7 @@
 #include <pcre2.h>
 
 #include "config.h"
+#include "hdredit.h"
 #include "log.h"
 #include "mem.h"
 #include "qmgr.h"
@@ -260,7 +261,8 @@ quarantine_store(struct job *j, const int *which, const char *reason)
 	buf_addf(&extra, "X-Mailsift-Alert: %s\r\n", reason);
 	if (queue_finish(fd, &e) < 0 ||
 	    queue_pwrite(fd, extra.data, extra.len, off + e.msg_len) < 0 ||
-	    queue_set_extra(fd, &e, off + e.msg_len, (long long)extra.len) < 0 ||
+	    queue_set_extra(fd, &e, off + e.msg_len, (long long)extra.len,
+	    0) < 0 ||
 	    fdatasync(fd) < 0 || rename(buf_str(&tmp), buf_str(&path)) < 0)
 		goto fail;
 	rc = 0;
@@ -379,11 +381,44 @@ policy_apply(struct job *j)
 	return left;
 }
 
-/* policy_headers - header lines for what is delivered */
-void
+/*
+ * tag_subject - append the message's header with tag in front of its
+ * Subject; the length of the original header it replaces, or 0 when it
+ * cannot be edited (too long, cut short, unreadable: mail passes as is)
+ */
+static long long
+tag_subject(const struct job *j, const char *tag, struct buf *out)
+{
+	size_t len = j->env.msg_len < HDR_EDIT_MAX ? (size_t)j->env.msg_len :
+	    HDR_EDIT_MAX, skip = 0;
+	struct buf t = BUF_INIT;
+	char *p = xmalloc(len + 1);
+	ssize_t n;
+
+	n = pread(j->queue_fd, p, len, j->env.msg_off);
+	buf_adds(&t, tag);
+	buf_addc(&t, ' ');		/* mailsift.cf values lose a last blank */
+	if (n != (ssize_t)len ||
+	    hdr_tag_subject(p, len, buf_str(&t), out, &skip) < 0) {
+		log_warn("%s: header not editable: no subject tag", j->id);
+		skip = 0;
+	}
+	xfree(p);
+	buf_free(&t);
+	return (long long)skip;
+}
+
+/*
+ * policy_headers - header lines for what is delivered, appended to out;
+ * returns how many bytes of the message's own header out replaces (0:
+ * none, out only adds lines)
+ */
+long long
 policy_headers(const struct job *j, struct buf *out)
 {
 	struct buf w = BUF_INIT;
+	const char *tag = NULL;
+	long long skip = 0;
 
 	if (j->scan_virus)
 		buf_addf(out, "X-Virus-Scanned: %s\r\n", cf->x_header_line);
@@ -392,6 +427,7 @@ policy_headers(const struct job *j, struct buf *out)
 		buf_adds(out, "X-Mailsift-Alert: INFECTED, message contains "
 		    "virus: ");
 		clean(&w, j->verdict_name);
+		tag = cf->virus_subject_tag;
 		break;
 	case V_BANNED:
 		buf_adds(out, "X-Mailsift-Alert: BANNED, message contains ");
@@ -400,10 +436,14 @@ policy_headers(const struct job *j, struct buf *out)
 	case V_UNCHECKED:
 		buf_adds(out, "X-Mailsift-Alert: UNCHECKED, ");
 		clean(&w, j->verdict_why);
+		tag = cf->undecipherable_subject_tag;
 		break;
 	default:
-		return;
+		return 0;
 	}
 	buf_addf(out, "%s\r\n", buf_str(&w));
 	buf_free(&w);
+	if (tag && *tag)
+		skip = tag_subject(j, tag, out);
+	return skip;
 }

@@ -141,7 +141,7 @@ void	scan_forget(struct job *);
 int	policy_init(struct buf *);
 int	policy_all_bypass(const struct job *, const char *);
 int	policy_apply(struct job *);
-void	policy_headers(const struct job *, struct buf *);
+long long policy_headers(const struct job *, struct buf *);
 
 /* quarantine.c */
 int	quarantine_request(int fd, struct ipc_msg *);

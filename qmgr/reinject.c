@@ -393,6 +393,12 @@ handle(int ipcfd, struct ipc_msg *req)
 		goto fail;
 	if (check_file(qfd, &env, rcpt_idx, n, &err) < 0)
 		goto fail;
+	/*
+	 * qmgr's block replaces the message's first skip_len bytes (it
+	 * edited the header): from here on "the message" starts after them
+	 */
+	env.msg_off += env.skip_len;
+	env.msg_len -= env.skip_len;
 	if (rj_nexthop.lmtp && n > RJ_MAX_LISTED) {
 		buf_addf(&err, "more than %d recipients in one LMTP request",
 		    RJ_MAX_LISTED);

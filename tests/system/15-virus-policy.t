@@ -104,6 +104,12 @@ ok "reload" ms_ctl ms reload
 ok "a new scanner is ready" scanner_ready 5
 out=$($SEND --from foo@momonux.org --to bar@momonux.org "$T/eicar.eml")
 like "$out" '^250 2\.6\.0 Ok, id=[0-9A-F]+, from MTA: 250 ' "pass: delivered"
+ok "the passed copy arrives" sink_wait sink $(($(sink_count sink))) 50
+got=$(sink_last sink)
+is "$(grep -c '^Subject: ' "$got")" 1 "one Subject: line"
+like "$(cat "$got")" $'\r\nSubject: \\*\\*\\*INFECTED\\*\\*\\* Test avec un empreinte de virus\r\n' \
+	"its Subject is tagged ***INFECTED***"
+like "$(cat "$got")" $'virus\r\n\r\nX5O!P%@AP' "the body follows the edited header unchanged"
 
 # quarantine: list, release to the original recipient, delete
 q=$(ms_ctl ms quarantine list)
