@@ -1,6 +1,8 @@
 /*
  * saconf.c - SpamAssassin's configuration language read into a rule set.
  *
+ * Rules come from header, body, rawbody, full, uri, meta, mimeheader
+ * and the AskDNS plugin's askdns (kept as an eval for the DNS code).
  * The caller creates a set (saconf_new) with the plugins it implements
  * and the can() names that are true, loads files and directories in
  * SpamAssassin's order (saconf_load_path: a directory's *.cf in byte
@@ -17,7 +19,8 @@
  * word (case-insensitive) is the directive.  "lang xx ..." lines are
  * kept only for the caller's language.  if/ifplugin/else/endif nest;
  * "if" evaluates what the stock rules use: version and perl_version
- * compared with numbers, can(NAME), plugin(NAME), !, &&, || and
+ * compared with numbers, local_tests_only, can(NAME) (a plugin's method only with the
+ * plugin), plugin(NAME), !, &&, || and
  * parentheses; anything else is an unknown condition, counted and
  * false.  "require_version" other than ours (or @@VERSION@@) skips the
  * rest of the file, as SpamAssassin does.
@@ -62,22 +65,49 @@
 #define MAX_COND	64	/* if nesting per file */
 
 const char *const saconf_sa401_can[] = {
-	"Mail::SpamAssassin::Conf::feature_bug6558_free",
-	"Mail::SpamAssassin::Conf::feature_welcomelist_blocklist",
-	"Mail::SpamAssassin::Conf::compat_welcomelist_blocklist",
 	"Mail::SpamAssassin::Conf::feature_originating_ip_headers",
 	"Mail::SpamAssassin::Conf::feature_dns_local_ports_permit_avoid",
-	"Mail::SpamAssassin::Conf::feature_registryboundaries",
+	"Mail::SpamAssassin::Conf::feature_bayes_auto_learn_on_error",
+	"Mail::SpamAssassin::Conf::feature_uri_host_listed",
 	"Mail::SpamAssassin::Conf::feature_yesno_takes_args",
+	"Mail::SpamAssassin::Conf::feature_bug6558_free",
+	"Mail::SpamAssassin::Conf::feature_edns",
+	"Mail::SpamAssassin::Conf::feature_dns_query_restriction",
+	"Mail::SpamAssassin::Conf::feature_registryboundaries",
+	"Mail::SpamAssassin::Conf::feature_geodb",
 	"Mail::SpamAssassin::Conf::feature_dns_block_rule",
+	"Mail::SpamAssassin::Conf::feature_compile_regexp",
+	"Mail::SpamAssassin::Conf::feature_meta_rules_matching",
+	"Mail::SpamAssassin::Conf::feature_subjprefix",
+	"Mail::SpamAssassin::Conf::feature_bayes_stopwords",
+	"Mail::SpamAssassin::Conf::feature_get_host",
+	"Mail::SpamAssassin::Conf::feature_blocklist_welcomelist",
+	"Mail::SpamAssassin::Conf::feature_welcomelist_blocklist",
+	"Mail::SpamAssassin::Conf::feature_header_address_parser",
+	"Mail::SpamAssassin::Conf::feature_local_tests_only",
+	"Mail::SpamAssassin::Conf::feature_header_first_last",
+	"Mail::SpamAssassin::Conf::feature_header_match_many",
+	"Mail::SpamAssassin::Conf::feature_capture_rules",
+	"Mail::SpamAssassin::Conf::compat_welcomelist_blocklist",
 	"Mail::SpamAssassin::Conf::perl_min_version_5010000",
+	"Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
+	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_abundant_unicode_ratio",
+	"Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",
+	"Mail::SpamAssassin::Plugin::ASN::has_check_asn",
+	"Mail::SpamAssassin::Plugin::ASN::has_asn_lookup_ipv6",
+	"Mail::SpamAssassin::Plugin::DKIM::has_arc",
+	"Mail::SpamAssassin::Plugin::URIDNSBL::has_uridnsbl_for_a",
+	"Mail::SpamAssassin::Plugin::URIDNSBL::has_tflags_domains_only",
+	"Mail::SpamAssassin::Plugin::SPF::has_check_for_spf_errors",
+	"Mail::SpamAssassin::Plugin::DecodeShortURLs::has_short_url_redir",
+	"Mail::SpamAssassin::Plugin::DecodeShortURLs::has_get",
 	NULL
 };
 
 /* SpamAssassin directives we read past without using them (yet) */
 static const char *const ignored_prefix[] = {
 	"add_header", "adsp_override", "all_spam_to", "allow_user_rules",
-	"asn_", "askdns", "auto_welcomelist_", "auto_whitelist_", "bayes_",
+	"asn_", "auto_welcomelist_", "auto_whitelist_", "bayes_",
 	"blacklist_", "blocklist_", "body_part_scan_size", "check_rbl",
 	"clear_", "country_", "dcc", "dcc_", "decode_short_url",
 	"def_welcomelist_", "def_whitelist_", "delist_", "detailed_",
@@ -339,16 +369,50 @@ plugin_short(const char *s)
 	    s;
 }
 
-/* have_plugin - the caller implements the named plugin */
+/*
+ * have_plugin - the caller implements the named plugin; Parser.pm's
+ * aliases apply (Dmarc is DMARC, WhiteListSubject is WelcomeListSubject,
+ * RaciallyCharged always counts as loaded)
+ */
 static int
 have_plugin(const struct saconf *c, const char *name)
 {
 	const char *const *p;
 
+	name = plugin_short(name);
+	if (strcmp(name, "Dmarc") == 0)
+		name = "DMARC";
+	else if (strcmp(name, "WhiteListSubject") == 0)
+		name = "WelcomeListSubject";
+	else if (strcmp(name, "RaciallyCharged") == 0)
+		return 1;
 	for (p = c->opts.plugins; p && *p; p++)
 		if (strcmp(plugin_short(*p), plugin_short(name)) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * plugin_method_ok - can(Mail::SpamAssassin::Plugin::X::m) needs plugin X;
+ * other names need nothing
+ */
+static int
+plugin_method_ok(const struct saconf *c, const char *name)
+{
+	static const char pfx[] = "Mail::SpamAssassin::Plugin::";
+	const char *p, *end;
+	char *plugin;
+	int ok;
+
+	if (strncmp(name, pfx, sizeof(pfx) - 1) != 0)
+		return 1;
+	p = name + sizeof(pfx) - 1;
+	if ((end = strstr(p, "::")) == NULL)
+		return 1;
+	plugin = xstrndup(p, end - p);
+	ok = have_plugin(c, plugin);
+	xfree(plugin);
+	return ok;
 }
 
 /* --- the name table --- */
@@ -529,6 +593,7 @@ compile_rule(struct saconf *c, struct saconf_rule *r)
 	struct buf why = BUF_INIT;
 
 	if ((t = strstr(r->pcre, "%{")) != NULL) {
+		c->sum.capture_tags++;
 		buf_addf(&why, "captured tag %.40s not supported", t);
 		goto bad;
 	}
@@ -538,12 +603,12 @@ compile_rule(struct saconf *c, struct saconf_rule *r)
 		pcre2_get_error_message(err, msg, sizeof(msg));
 		buf_addf(&why, "PCRE2: %s at offset %zu", (char *)msg,
 		    (size_t)off);
+		c->sum.bad_regex++;
 		goto bad;
 	}
 	r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 	return;
 bad:
-	c->sum.bad_regex++;
 	log_warn("%s:%d: rule %s disabled: %s", r->file, r->line, r->name,
 	    buf_str(&why));
 	xfree(r->disabled);
@@ -871,7 +936,7 @@ cond_call(struct cp *p, const char *fn)
 	if (strcmp(fn, "plugin") == 0)
 		v = have_plugin(p->c, name);
 	else if (strcmp(fn, "can") == 0)
-		v = in_list(p->c->opts.can, name);
+		v = in_list(p->c->opts.can, name) && plugin_method_ok(p->c, name);
 	else {
 		p->unknown = 1;
 		v = 0;
@@ -892,6 +957,10 @@ cond_value(struct cp *p)
 	    !isalnum((unsigned char)p->s[7]) && p->s[7] != '_') {
 		p->s += 7;
 		return p->c->version;
+	}
+	if (strncmp(p->s, "local_tests_only", 16) == 0) {
+		p->s += 16;
+		return p->c->opts.local_tests_only ? 1 : 0;
 	}
 	if (strncmp(p->s, "perl_version", 12) == 0) {
 		p->s += 12;
@@ -1130,7 +1199,16 @@ directive(struct saconf *c, const char *file, int line, const char *key,
 			do_rule(c, file, line, rt[i].t, val);
 			return 0;
 		}
-	if (strcmp(key, "score") == 0)
+	if (strcmp(key, "askdns") == 0) {
+		if ((name = next_word(&val)) == NULL || !valid_name(name) ||
+		    *val == '\0')
+			bad_line(c, file, line, "askdns needs a name and a query");
+		else {
+			r = define(c, file, line, name, SA_ASKDNS, SAK_EVAL);
+			r->eval_func = xstrdup("askdns");
+			r->eval_args = xstrdup(val);
+		}
+	} else if (strcmp(key, "score") == 0)
 		do_score(c, file, line, val);
 	else if (strcmp(key, "describe") == 0 || strcmp(key, "priority") == 0) {
 		if ((name = next_word(&val)) == NULL || !valid_name(name)) {
@@ -1502,10 +1580,12 @@ has_tag(const char *s)
  * pre goes before the first tag of a piece, post after every one,
  * inter replaces empty pieces, and each piece's first tag is replaced
  * wherever it occurs in the piece; returns 1 when a replacement
- * brought in another tag
+ * brought in another tag.  The plugin works on the pattern with its
+ * flags in front ("(?i)..."), so with flags (mods) the first piece is
+ * never empty and gets no inter.
  */
 static int
-replace_one_pass(struct saconf *c, struct buf *re)
+replace_one_pass(struct saconf *c, struct buf *re, int mods)
 {
 	struct buf out = BUF_INIT, piece = BUF_INIT, *pc;
 	char *pre, *post, *inter;
@@ -1565,7 +1645,7 @@ replace_one_pass(struct saconf *c, struct buf *re)
 			buf_reset(pc);
 			buf_add(pc, buf_str(&piece), piece.len);
 		}
-		if (interv && interv[0] && pc->len == 0)
+		if (interv && interv[0] && pc->len == 0 && (i > 0 || !mods))
 			buf_adds(pc, interv);
 		if (find_tag(buf_str(pc), &b, &e) == 0 &&
 		    (rv = kv_get(&c->rtag, pc->data + b + 1, e - b - 2)) &&
@@ -1618,7 +1698,8 @@ replace_tags(struct saconf *c)
 		buf_reset(&re);
 		buf_adds(&re, r->pcre);
 		passes = 0;
-		while (replace_one_pass(c, &re) && ++passes <= 5)
+		while (replace_one_pass(c, &re, r->options != 0) &&
+		    ++passes <= 5)
 			;
 		xfree(r->pcre);
 		r->pcre = xstrdup(buf_str(&re));
@@ -1628,17 +1709,22 @@ replace_tags(struct saconf *c)
 
 /* --- the finished set --- */
 
-/* default_score - SpamAssassin's score for a rule without "score" */
+/*
+ * default_score - SpamAssassin's score for a rule without "score": 1.0,
+ * -1.0 with tflags nice, 0.01 for T_ rules (testing); "__" sub-rules
+ * keep 1.0 as in SpamAssassin, which never adds them to a message's
+ * score
+ */
 static void
 default_score(struct saconf_rule *r)
 {
 	double v = 1.0;
 	int i;
 
-	if (strncmp(r->name, "__", 2) == 0)
-		v = 0;
-	else if (strncmp(r->name, "T_", 2) == 0)
+	if (strncmp(r->name, "T_", 2) == 0)
 		v = 0.01;
+	else if (r->tflags & SAF_NICE)
+		v = -1.0;
 	for (i = 0; i < 4; i++)
 		r->score[i] = v;
 }
@@ -1863,7 +1949,7 @@ const char *
 saconf_type_name(enum saconf_type t)
 {
 	static const char *const n[] = { "header", "body", "rawbody",
-	    "full", "uri", "meta", "mimeheader" };
+	    "full", "uri", "meta", "mimeheader", "askdns" };
 
 	return t < SA_NTYPES ? n[t] : "undefined";
 }
@@ -1904,6 +1990,8 @@ saconf_summary_format(const struct saconf *c, struct buf *out)
 		    saconf_type_name(t), s.active[t], s.evals[t],
 		    s.disabled[t]);
 	buf_addf(out, "regexes PCRE2 refused: %d\n", s.bad_regex);
+	buf_addf(out, "rules using captured tags (unsupported): %d\n",
+	    s.capture_tags);
 	buf_addf(out, "metas naming an undefined rule: %d\n", s.meta_missing);
 	buf_addf(out, "unknown directives: %d lines", s.unknown_directives);
 	for (i = 0; i < c->nunknown; i++)

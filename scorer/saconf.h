@@ -31,13 +31,13 @@
 
 enum saconf_type {
 	SA_HEADER, SA_BODY, SA_RAWBODY, SA_FULL, SA_URI, SA_META,
-	SA_MIMEHEADER, SA_NTYPES
+	SA_MIMEHEADER, SA_ASKDNS, SA_NTYPES
 };
 
 enum saconf_kind {
 	SAK_REGEX,		/* a pattern (header, body, ...) */
 	SAK_EXISTS,		/* header exists:Name */
-	SAK_EVAL,		/* eval:func(args) */
+	SAK_EVAL,		/* eval:func(args); askdns: "askdns" */
 	SAK_META,		/* meta expression */
 };
 
@@ -131,6 +131,7 @@ struct saconf_summary {
 	int	 disabled[SA_NTYPES];
 	int	 evals[SA_NTYPES];	/* active rules of kind eval */
 	int	 bad_regex;		/* disabled: PCRE2 refused */
+	int	 capture_tags;		/* disabled: uses a %{TAG} */
 	int	 meta_missing;		/* metas naming an undefined rule */
 	int	 unknown_directives;	/* lines */
 	int	 ignored_directives;	/* known to SA, unused here */
@@ -142,13 +143,18 @@ struct saconf_summary {
 struct saconf_opts {
 	const char *const	*plugins;	/* implemented, NULL-ended */
 	const char *const	*can;		/* true can() names */
+	/* plugins: full or short names ("Mail::SpamAssassin::Plugin::X", "X") */
 	const char		*lang;		/* lang xx lines to keep */
 	double			 version;	/* 0: SACONF_VERSION */
+	int			 local_tests_only;	/* no network tests */
 };
 
 struct saconf;
 
-/* The can() names that are true for SpamAssassin 4.0.1's own Conf. */
+/*
+ * The can() names that are true in SpamAssassin 4.0.1; a name under
+ * Mail::SpamAssassin::Plugin:: is true only when its plugin is listed.
+ */
 extern const char *const saconf_sa401_can[];
 
 struct saconf	*saconf_new(const struct saconf_opts *);

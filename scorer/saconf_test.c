@@ -207,6 +207,8 @@ test_rules(void)
 	    "body BAD_DELIM hello\n"
 	    "body 9BAD /x/\n"
 	    "uri U_EVAL eval:foo()\n"
+	    "askdns A_DNS _SENDERDOMAIN_ TXT /^v=spf1 \\+all$/\n"
+	    "askdns A_BAD\n"
 	    "frobnicate something\n"
 	    "frobnicate again\n"
 	    "freemail_domains gmail.com\n";
@@ -317,7 +319,13 @@ test_rules(void)
 	TEST_OK(saconf_rule_find(c, "9BAD") == NULL &&
 	    saconf_rule_find(c, "U_EVAL") == NULL,
 	    "bad name, uri eval refused");
-	TEST_IS_INT(s.bad_regex, 3, "three regexes refused by PCRE2");
+	r = saconf_rule_find(c, "A_DNS");
+	TEST_OK(r && r->type == SA_ASKDNS && r->kind == SAK_EVAL &&
+	    !strcmp(r->eval_func, "askdns") &&
+	    !strcmp(r->eval_args, "_SENDERDOMAIN_ TXT /^v=spf1 \\+all$/") &&
+	    saconf_rule_find(c, "A_BAD") == NULL, "askdns");
+	TEST_IS_INT(s.bad_regex, 2, "two regexes refused by PCRE2");
+	TEST_IS_INT(s.capture_tags, 1, "one captured tag");
 	TEST_IS_INT(s.active[SA_HEADER], 12, "active header rules");
 	TEST_IS_INT(s.disabled[SA_HEADER], 1, "disabled header rules");
 	TEST_IS_INT(s.evals[SA_HEADER], 2, "header evals");
@@ -328,7 +336,7 @@ test_rules(void)
 	TEST_IS_INT(s.meta_missing, 1, "metas naming a missing rule");
 	TEST_IS_INT(s.unknown_directives, 2, "unknown directive lines");
 	TEST_IS_INT(s.ignored_directives, 1, "known unused directives");
-	TEST_OK(s.bad_lines >= 6, "malformed lines counted (%d)", s.bad_lines);
+	TEST_OK(s.bad_lines >= 7, "malformed lines counted (%d)", s.bad_lines);
 	saconf_disable(c, saconf_rule_find(c, "B_EVAL"), "eval not here");
 	saconf_summary_format(c, &out);
 	TEST_OK(strstr(buf_str(&out), "disabled body B_EVAL (inline.cf:17): "
@@ -358,12 +366,13 @@ test_replace(void)
 	    "replace_post P2 {1,2}\n"
 	    "replace_inter W1 \\W?\n"
 	    "body T_POST /<post P2><inter W1><A><G>/\n"
+	    "body T_POSTI /<inter W1><post P2><A><G>/i\n"
 	    "body T_PRE /x<pre P1><A>)/\n"
 	    "replace_tag NEST <A>z\n"
 	    "body T_NEST /<NEST>/\n"
 	    "body T_HTML /<a href><A>/\n"
 	    "body T_NOTLISTED /<A>/\n"
-	    "replace_rules VIAGRA_OBFU T_POST T_PRE\n"
+	    "replace_rules VIAGRA_OBFU T_POST T_POSTI T_PRE\n"
 	    "replace_rules T_NEST T_HTML NO_SUCH_RULE\n";
 	struct saconf *c;
 	struct saconf_rule *r;
@@ -377,6 +386,9 @@ test_replace(void)
 	    "replaced pattern compiled");
 	TEST_IS_STR(saconf_rule_find(c, "T_POST")->pcre,
 	    "\\W?[a@]{1,2}\\W?[gk]{1,2}", "post and inter");
+	TEST_IS_STR(saconf_rule_find(c, "T_POSTI")->pcre,
+	    "[a@]{1,2}\\W?[gk]{1,2}", "no leading inter with flags, as "
+	    "the plugin sees \"(?i)\" first");
 	TEST_IS_STR(saconf_rule_find(c, "T_PRE")->pcre, "x(?:[a@])",
 	    "pre");
 	TEST_IS_STR(saconf_rule_find(c, "T_NEST")->pcre, "[a@]z",
@@ -398,6 +410,8 @@ test_attrs(void)
 	    "body PLAIN /plain/\n"
 	    "body T_TESTING /t/\n"
 	    "body __SUB /sub/\n"
+	    "body NICE_R /nice/\n"
+	    "tflags NICE_R nice\n"
 	    "body FOUR /four/\n"
 	    "score FOUR 0 1.5 2 3.25\n"
 	    "score FOUR 1 (1) 2 (-1)\n"
@@ -414,7 +428,7 @@ test_attrs(void)
 	    "lang fr describe PLAIN une regle\n"
 	    "lang fr body FRONLY /fr/\n"
 	    "lang pt_BR body PTONLY /pt/\n";
-	struct saconf_opts o = { NULL, NULL, "fr", 0 };
+	struct saconf_opts o = { NULL, NULL, "fr", 0, 0 };
 	struct saconf *c;
 	struct saconf_rule *r;
 
@@ -423,11 +437,16 @@ test_attrs(void)
 	TEST_OK(r && r->scored && r->score[0] == 2.5 && r->score[3] == 2.5,
 	    "score before the rule applies to all four sets");
 	r = saconf_rule_find(c, "PLAIN");
-	TEST_OK(r && !r->scored && r->score[0] == 1.0,
-	    "unscored rule gets 1.0 (2 values refused)");
+	TEST_OK(r && !r->scored && r->score[0] == -1.0,
+	    "unscored nice rule gets -1.0 (2 values refused)");
+	TEST_OK(saconf_rule_find(c, "REDEF")->score[0] == 3 &&
+	    saconf_rule_find(c, "EARLY")->score[1] == 2.5, "scored rules");
 	TEST_OK(saconf_rule_find(c, "T_TESTING")->score[1] == 0.01,
 	    "T_ rule gets 0.01");
-	TEST_OK(saconf_rule_find(c, "__SUB")->score[2] == 0, "__ rule gets 0");
+	TEST_OK(saconf_rule_find(c, "__SUB")->score[2] == 1,
+	    "__ rule keeps 1.0 as in SpamAssassin");
+	TEST_OK(saconf_rule_find(c, "NICE_R")->score[3] == -1,
+	    "unscored nice rule gets -1.0");
 	r = saconf_rule_find(c, "FOUR");
 	TEST_OK(r && r->score[0] == 1 && r->score[1] == 2.5 &&
 	    r->score[2] == 2 && r->score[3] == 2.25,
@@ -447,7 +466,7 @@ test_attrs(void)
 	TEST_OK(saconf_rule_find(c, "NEVER_DEFINED") == NULL &&
 	    saconf_rule_find(c, "FRONLY") == NULL, "score alone defines "
 	    "nothing; lang fr rule skipped");
-	TEST_IS_INT(saconf_nrules(c), 6, "six rules");
+	TEST_IS_INT(saconf_nrules(c), 7, "seven rules");
 	saconf_free(c);
 
 	c = load(&o, cf);
@@ -463,7 +482,7 @@ static void
 test_cond(void)
 {
 	static const char *const plugins[] = {
-		"Mail::SpamAssassin::Plugin::Check", "BodyEval", NULL
+		"Mail::SpamAssassin::Plugin::Check", "BodyEval", "DMARC", NULL
 	};
 	static const char cf[] =
 	    "ifplugin Mail::SpamAssassin::Plugin::BodyEval\n"
@@ -499,11 +518,18 @@ test_cond(void)
 	    "if can(Mail::SpamAssassin::Conf::feature_bug6558_free) && "
 	    "(version >= 3.004002 || plugin(Nope))\n  body AND_OR /y/\nendif\n"
 	    "if perl_version >= 5.010000\n  body PERL /y/\nendif\n"
+	    "ifplugin Mail::SpamAssassin::Plugin::Dmarc\n  body DMARC_ALIAS /y/\n"
+	    "endif\nif local_tests_only\n  body LOCAL_NO /n/\nendif\n"
+	    "if !local_tests_only\n  body NET_OK /y/\nendif\n"
+	    "if can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length)"
+	    "\n  body BODYEVAL_HAS /y/\nendif\n"
+	    "if can(Mail::SpamAssassin::Plugin::DKIM::has_arc)\n"
+	    "  body DKIM_HAS_NO /n/\nendif\n"
 	    "if frob(x)\n  body UNKNOWN_NO /n/\nendif\n"
 	    "if (version >= \n  body UNKNOWN2_NO /n/\nendif\n"
 	    "endif\n"
 	    "if (version >= 3)\n  body UNCLOSED_YES /y/\n";
-	struct saconf_opts o = { plugins, saconf_sa401_can, NULL, 0 };
+	struct saconf_opts o = { plugins, saconf_sa401_can, NULL, 0, 0 };
 	struct saconf_summary s;
 	struct saconf *c;
 	size_t i;
@@ -519,7 +545,7 @@ test_cond(void)
 			yes++;
 	}
 	TEST_IS_INT(no, 0, "no rule of a false branch");
-	TEST_IS_INT(yes, 10, "every rule of a true branch");
+	TEST_IS_INT(yes, 13, "every rule of a true branch");
 	saconf_summary(c, &s);
 	TEST_IS_INT(s.unknown_conditions, 2, "unknown conditions counted");
 	TEST_IS_INT(s.bad_lines, 2, "stray endif and unclosed if");
@@ -691,7 +717,7 @@ test_stock(void)
 		"ImageInfo", "FreeMail", "AskDNS", "HashBL", "DMARC", "TextCat",
 		NULL
 	};
-	struct saconf_opts o = { plugins, saconf_sa401_can, NULL, 0 };
+	struct saconf_opts o = { plugins, saconf_sa401_can, NULL, 0, 0 };
 	struct timespec t0, t1, t2;
 	struct saconf_summary s;
 	struct saconf *c;
@@ -741,6 +767,10 @@ test_stock(void)
 	    r->score[2] > 3, "BAYES_99 eval, learn, scored");
 	TEST_OK(s.bad_regex < 30, "few regexes refused (%d)", s.bad_regex);
 	TEST_IS_INT(s.unknown_directives, 0, "no unknown directive");
+	TEST_OK(s.meta_missing <= 5, "metas naming undefined rules: %d "
+	    "(SpamAssassin 4.0.1 --lint: 2, on DCC_CHECK)", s.meta_missing);
+	TEST_OK(s.active[SA_ASKDNS] > 10, "askdns rules (%d)",
+	    s.active[SA_ASKDNS]);
 	TEST_IS_INT(s.unknown_conditions, 0, "no unknown condition");
 	TEST_OK(saconf_settings(c)->required_score == 5,
 	    "required_score 5");
