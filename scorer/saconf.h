@@ -2,13 +2,14 @@
  * saconf.h - SpamAssassin's configuration language read into a rule set
  * the scorer evaluates.
  *
- * Exports struct saconf_opts, struct saconf_rule, struct saconf_settings,
- * struct saconf_summary, the SA_* rule types, SAH_* header modifiers
- * and SAF_* tflags, saconf_new, saconf_load_path, saconf_load_string,
- * saconf_finish, saconf_free, saconf_nrules, saconf_rule_at,
- * saconf_rule_find, saconf_rule_index, saconf_disable, saconf_settings,
- * saconf_summary, saconf_summary_format, saconf_listed,
- * saconf_sa401_can.  The configuration files are trusted but
+ * Exports struct saconf_opts, struct saconf_rule, struct saconf_list,
+ * struct saconf_settings, struct saconf_summary, the SA_* rule types,
+ * SAK_* rule kinds, SAH_* header modifiers and SAF_* tflags, saconf_new,
+ * saconf_load_path, saconf_load_string, saconf_finish, saconf_free,
+ * saconf_nrules, saconf_rule_at, saconf_rule_find, saconf_rule_index,
+ * saconf_disable, saconf_settings, saconf_summary,
+ * saconf_summary_format, saconf_type_name, saconf_listed, saconf_glob
+ * and saconf_sa401_can.  The configuration files are trusted but
  * error-prone (the stock rules, sa-update output, the site's local.cf):
  * every error names file:line and disables only what it touches.  See
  * saconf.c.
@@ -16,7 +17,9 @@
 #ifndef SACONF_H
 #define SACONF_H
 
+#ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -95,7 +98,8 @@ struct saconf_rule {
 	char			*expr;
 	struct meta		*meta;		/* bound to rule indexes */
 	/* attributes (from score, describe, tflags, priority) */
-	double			 score[4];	/* score sets 0..3 */
+	double			 score[4];	/* score sets 0..3; "__" rules
+						   never count in a message */
 	int			 scored;	/* a "score" line was seen */
 	char			*describe;
 	unsigned		 tflags;	/* SAF_* */

@@ -800,6 +800,7 @@ test_stock(void)
 	saconf_free(c);
 }
 
+/* main - every group of tests, then the plan */
 int
 main(void)
 {
