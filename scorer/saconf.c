@@ -1432,6 +1432,31 @@ parse_text(struct saconf *c, const char *name, char *text)
 		bad_line(c, file, line, "if without endif at end of file");
 }
 
+/*
+ * scrub_nuls - blank every line holding a NUL byte (logged, counted):
+ * the parser works on C strings, and a NUL must not cut a file short
+ */
+static void
+scrub_nuls(struct saconf *c, const char *path, struct buf *b)
+{
+	char *p, *q, *start, *end, *base = b->data;
+	int line;
+
+	while ((p = memchr(base, '\0', b->len - (base - b->data))) != NULL) {
+		for (start = p; start > b->data && start[-1] != '\n'; start--)
+			;
+		end = memchr(p, '\n', b->len - (p - b->data));
+		if (end == NULL)
+			end = b->data + b->len;
+		line = 1;
+		for (q = b->data; q < start; q++)
+			line += *q == '\n';
+		memset(start, ' ', end - start);
+		bad_line(c, path, line, "NUL byte: line ignored");
+		base = end;
+	}
+}
+
 /* load_file - read and parse one file; -1 when it cannot be read */
 static int
 load_file(struct saconf *c, const char *path)
@@ -1454,6 +1479,8 @@ load_file(struct saconf *c, const char *path)
 		return -1;
 	}
 	close(fd);
+	if (b.data)
+		scrub_nuls(c, path, &b);
 	parse_text(c, path, b.data ? b.data : empty);
 	buf_free(&b);
 	return 0;

@@ -663,6 +663,7 @@ test_files(void)
 {
 	char dir[] = "/tmp/saconf_test.XXXXXX", sub[64], path[128];
 	struct saconf *c;
+	FILE *f;
 	struct saconf_rule *r;
 
 	if (mkdtemp(dir) == NULL) {
@@ -681,6 +682,11 @@ test_files(void)
 	    "include nothere.cf\n");
 	put(dir, "nested.inc", "describe Z from nested\n");
 	put(dir, "local.cf", "score X 4.5\nrequired_score 3\n");
+	snprintf(path, sizeof(path), "%s/nul.cf", dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fwrite("body N1 /a/\nbody N2 /b\0c/\nbody N3 /d/\n", 1, 38, f);
+		fclose(f);
+	}
 
 	c = saconf_new(NULL);
 	TEST_IS_INT(saconf_load_path(c, sub), 0, "directory loaded");
@@ -688,7 +694,11 @@ test_files(void)
 	TEST_IS_INT(saconf_load_path(c, path), 0, "local.cf loaded");
 	snprintf(path, sizeof(path), "%s/missing.cf", dir);
 	TEST_IS_INT(saconf_load_path(c, path), -1, "missing file is -1");
+	snprintf(path, sizeof(path), "%s/nul.cf", dir);
+	TEST_IS_INT(saconf_load_path(c, path), 0, "file with a NUL loaded");
 	saconf_finish(c);
+	TEST_OK(saconf_rule_find(c, "N1") && !saconf_rule_find(c, "N2") &&
+	    saconf_rule_find(c, "N3"), "a NUL byte drops its line only");
 	r = saconf_rule_find(c, "X");
 	TEST_OK(r && r->score[0] == 4.5, "local.cf score wins");
 	TEST_IS_STR(saconf_rule_find(c, "Y")->pcre, "second",
