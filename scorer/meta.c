@@ -4,7 +4,10 @@
  * A meta rule is a Perl expression over rule names: "A && !(B || C)",
  * "(A + B + C) > 1", "A * 2 - B >= 0.5".  Operators, by Perl's
  * precedence from tightest: unary ! - +; * /; + -; < > <= >=; == !=;
- * &&; ||; parentheses group; constants are integers or decimals.  The
+ * &&; ||; parentheses group; constants are integers or decimals;
+ * rules_matching(GLOB) is the sum of every rule whose name matches the
+ * glob (* and ?), as SpamAssassin 4 expands it (the caller finds the
+ * rules: meta_bind_glob).  The
  * parser turns the text into postfix code with the rule names kept in
  * a table of references, which the caller binds to its own rule
  * indexes (meta_bind); an unbound reference is a rule that does not
@@ -44,8 +47,11 @@ struct meta_insn {
 };
 
 struct meta_ref {
-	char		*name;
+	char		*name;		/* rule name, or the glob */
 	int		 index;		/* bound rule, -1 when none */
+	int		 glob;		/* rules_matching(name) */
+	int		*list;		/* glob: the rules it matched */
+	size_t		 nlist;
 };
 
 struct meta {
@@ -122,14 +128,14 @@ emit(struct mp *p, enum meta_op op, int ref, double val)
 		    META_MAX_DEPTH);
 }
 
-/* add_ref - the reference index of a rule name, added when new */
+/* add_ref - the reference index of a rule name or glob, added when new */
 static int
-add_ref(struct meta *m, const char *name, size_t len)
+add_ref(struct meta *m, const char *name, size_t len, int glob)
 {
 	size_t i;
 
 	for (i = 0; i < m->nrefs; i++)
-		if (strlen(m->refs[i].name) == len &&
+		if (m->refs[i].glob == glob && strlen(m->refs[i].name) == len &&
 		    memcmp(m->refs[i].name, name, len) == 0)
 			return (int)i;
 	if (m->nrefs == m->caprefs) {
@@ -137,8 +143,10 @@ add_ref(struct meta *m, const char *name, size_t len)
 		m->refs = xreallocarray(m->refs, m->caprefs,
 		    sizeof(*m->refs));
 	}
+	memset(&m->refs[m->nrefs], 0, sizeof(m->refs[m->nrefs]));
 	m->refs[m->nrefs].name = xstrndup(name, len);
 	m->refs[m->nrefs].index = -1;
+	m->refs[m->nrefs].glob = glob;
 	return (int)m->nrefs++;
 }
 
@@ -151,6 +159,35 @@ skip_ws(struct mp *p)
 }
 
 static void parse_expr(struct mp *, int);
+
+/* parse_glob - the "(GLOB)" of rules_matching(GLOB) */
+static void
+parse_glob(struct mp *p)
+{
+	const char *g;
+
+	skip_ws(p);
+	if (*p->s != '(') {
+		fail(p, "rules_matching needs (GLOB)");
+		return;
+	}
+	p->s++;
+	skip_ws(p);
+	g = p->s;
+	while (isalnum((unsigned char)*p->s) || *p->s == '_' ||
+	    *p->s == '*' || *p->s == '?')
+		p->s++;
+	if (p->s == g) {
+		fail(p, "rules_matching needs a glob");
+		return;
+	}
+	emit(p, OP_REF, add_ref(p->m, g, p->s - g, 1), 0);
+	skip_ws(p);
+	if (*p->s != ')')
+		fail(p, "missing ')' after rules_matching(%.20s", g);
+	else
+		p->s++;
+}
 
 /* parse_unary - a primary with its prefix operators */
 static void
@@ -201,7 +238,10 @@ parse_unary(struct mp *p)
 	} else if (isalpha((unsigned char)*p->s) || *p->s == '_') {
 		while (isalnum((unsigned char)*p->s) || *p->s == '_')
 			p->s++;
-		emit(p, OP_REF, add_ref(p->m, start, p->s - start), 0);
+		if (p->s - start == 14 && strncmp(start, "rules_matching", 14) == 0)
+			parse_glob(p);
+		else
+			emit(p, OP_REF, add_ref(p->m, start, p->s - start, 0), 0);
 	} else if (*p->s == '\0')
 		fail(p, "expression ends where an operand is expected");
 	else
@@ -270,8 +310,10 @@ meta_free(struct meta *m)
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->nrefs; i++)
+	for (i = 0; i < m->nrefs; i++) {
 		xfree(m->refs[i].name);
+		xfree(m->refs[i].list);
+	}
 	xfree(m->refs);
 	xfree(m->code);
 	xfree(m);
@@ -305,13 +347,38 @@ meta_bind(struct meta *m, size_t i, int index)
 	m->refs[i].index = index;
 }
 
+/* meta_is_glob - the i-th reference is rules_matching(GLOB) */
+int
+meta_is_glob(const struct meta *m, size_t i)
+{
+	return m->refs[i].glob;
+}
+
+/* meta_bind_glob - the rule indexes a rules_matching(GLOB) stands for */
+void
+meta_bind_glob(struct meta *m, size_t i, const int *list, size_t n)
+{
+	xfree(m->refs[i].list);
+	m->refs[i].list = n ? xmemdup(list, n * sizeof(*list)) : NULL;
+	m->refs[i].nlist = n;
+}
+
+/* meta_glob_list - the rule indexes bound to a glob reference */
+const int *
+meta_glob_list(const struct meta *m, size_t i, size_t *n)
+{
+	*n = m->refs[i].nlist;
+	return m->refs[i].list;
+}
+
 /* meta_eval - the expression's value, rules valued by the callback */
 double
 meta_eval(const struct meta *m, meta_value_fn value, void *arg)
 {
 	double st[META_MAX_DEPTH + 1], a, b;
 	const struct meta_insn *in;
-	size_t i;
+	const struct meta_ref *r;
+	size_t i, k;
 	int sp = 0, idx;
 
 	for (i = 0; i < m->ncode; i++) {
@@ -321,7 +388,14 @@ meta_eval(const struct meta *m, meta_value_fn value, void *arg)
 			st[sp++] = in->val;
 			continue;
 		case OP_REF:
-			idx = m->refs[in->ref].index;
+			r = &m->refs[in->ref];
+			if (r->glob) {
+				for (a = 0, k = 0; k < r->nlist; k++)
+					a += value(arg, r->list[k]);
+				st[sp++] = a;
+				continue;
+			}
+			idx = r->index;
 			st[sp++] = idx < 0 ? 0 : value(arg, idx);
 			continue;
 		case OP_NOT:

@@ -3,7 +3,8 @@
  * formulas over rule names, compiled to a small stack bytecode.
  *
  * Exports struct meta, meta_parse, meta_free, meta_nrefs, meta_ref,
- * meta_bind, meta_eval.  The expression text comes from configuration
+ * meta_bound, meta_bind, meta_is_glob, meta_bind_glob, meta_glob_list,
+ * meta_eval.  The expression text comes from configuration
  * (trusted but error-prone); evaluation is pure and bounded by the
  * expression's length.  See meta.c.
  */
@@ -26,6 +27,9 @@ size_t		 meta_nrefs(const struct meta *);
 const char	*meta_ref(const struct meta *, size_t);
 int		 meta_bound(const struct meta *, size_t);
 void		 meta_bind(struct meta *, size_t, int index);
+int		 meta_is_glob(const struct meta *, size_t);
+void		 meta_bind_glob(struct meta *, size_t, const int *, size_t);
+const int	*meta_glob_list(const struct meta *, size_t, size_t *);
 double		 meta_eval(const struct meta *, meta_value_fn, void *arg);
 
 #endif

@@ -170,6 +170,7 @@ struct saconf {
 };
 
 static int	load_file(struct saconf *, const char *);
+static int	glob_match(const char *, const char *, int);
 static void	parse_text(struct saconf *, const char *, char *);
 
 /* --- small helpers --- */
@@ -1756,6 +1757,43 @@ default_score(struct saconf_rule *r)
 		r->score[i] = v;
 }
 
+/*
+ * bind_glob - rules_matching(GLOB): every rule but the meta itself whose
+ * name matches (case-sensitive), as Conf/Parser.pm expands it
+ */
+static void
+bind_glob(struct saconf *c, struct saconf_rule *r, size_t k, int *list)
+{
+	const char *g = meta_ref(r->meta, k);
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nrules; i++)
+		if (c->rules[i] != r && glob_match(g, c->rules[i]->name, 0))
+			list[n++] = (int)i;
+	meta_bind_glob(r->meta, k, list, n);
+}
+
+/* dep_at - the j-th rule a meta depends on (globs flattened), -2: end */
+static int
+dep_at(const struct meta *m, size_t j)
+{
+	const int *l;
+	size_t k, n;
+
+	for (k = 0; k < meta_nrefs(m); k++) {
+		if (!meta_is_glob(m, k)) {
+			if (j-- == 0)
+				return meta_bound(m, k);
+			continue;
+		}
+		l = meta_glob_list(m, k, &n);
+		if (j < n)
+			return l[j];
+		j -= n;
+	}
+	return -2;
+}
+
 /* meta_loops - disable metas that depend on themselves through others */
 static void
 meta_loops(struct saconf *c)
@@ -1779,12 +1817,11 @@ meta_loops(struct saconf *c)
 			k = stack[sp - 1];
 			r = c->rules[k];
 			if (r->meta == NULL ||
-			    (size_t)pos[sp - 1] >= meta_nrefs(r->meta)) {
+			    (j = dep_at(r->meta, pos[sp - 1]++)) == -2) {
 				state[k] = 2;
 				sp--;
 				continue;
 			}
-			j = meta_bound(r->meta, pos[sp - 1]++);
 			if (j < 0 || state[j] == 2)
 				continue;
 			if (state[j] == 1) {
@@ -1816,7 +1853,7 @@ saconf_finish(struct saconf *c)
 	struct saconf_settings *s = &c->set;
 	struct saconf_rule *r;
 	size_t i, j, k;
-	int idx, missing;
+	int idx, missing, *list;
 
 	if (c->finished)
 		return;
@@ -1834,6 +1871,7 @@ saconf_finish(struct saconf *c)
 	}
 	c->nent = j;
 	rehash(c);
+	list = xreallocarray(NULL, c->nrules + 1, sizeof(*list));
 	for (i = 0; i < c->nrules; i++) {
 		r = c->rules[i];
 		if (!r->scored)
@@ -1844,6 +1882,10 @@ saconf_finish(struct saconf *c)
 			continue;
 		missing = 0;
 		for (k = 0; k < meta_nrefs(r->meta); k++) {
+			if (meta_is_glob(r->meta, k)) {
+				bind_glob(c, r, k, list);
+				continue;
+			}
 			idx = lookup(c, meta_ref(r->meta, k));
 			meta_bind(r->meta, k, idx);
 			if (idx < 0)
@@ -1851,6 +1893,7 @@ saconf_finish(struct saconf *c)
 		}
 		c->sum.meta_missing += missing;
 	}
+	xfree(list);
 	meta_loops(c);
 	if (s->rewrite_subject == 1) {
 		xfree(s->subject_tag);
@@ -2037,9 +2080,9 @@ saconf_summary_format(const struct saconf *c, struct buf *out)
 	}
 }
 
-/* saconf_glob - case-insensitive match of s against a * and ? glob */
-int
-saconf_glob(const char *g, const char *s)
+/* glob_match - s matches a * and ? glob, case-insensitive when icase */
+static int
+glob_match(const char *g, const char *s, int icase)
 {
 	const char *star = NULL, *mark = NULL;
 
@@ -2047,8 +2090,9 @@ saconf_glob(const char *g, const char *s)
 		if (*g == '*') {
 			star = g++;
 			mark = s;
-		} else if (*g == '?' || (*g && tolower((unsigned char)*g) ==
-		    tolower((unsigned char)*s))) {
+		} else if (*g == '?' || (*g && (icase ?
+		    tolower((unsigned char)*g) == tolower((unsigned char)*s) :
+		    *g == *s))) {
 			g++;
 			s++;
 		} else if (star) {
@@ -2060,6 +2104,13 @@ saconf_glob(const char *g, const char *s)
 	while (*g == '*')
 		g++;
 	return *g == '\0';
+}
+
+/* saconf_glob - case-insensitive match of s against a * and ? glob */
+int
+saconf_glob(const char *g, const char *s)
+{
+	return glob_match(g, s, 1);
 }
 
 /* saconf_listed - addr matches one of the globs of a list */

@@ -115,7 +115,25 @@ test_meta(void)
 	TEST_OK(meta_bad(""), "refused: empty");
 	TEST_OK(meta_bad("A $ B"), "refused: unknown character");
 	TEST_OK(meta_bad("A )"), "refused: stray )");
-	TEST_OK(meta_bad("rules_matching(FOO_*)"), "refused: a function");
+	TEST_OK(meta_bad("frob(FOO_*)"), "refused: a function");
+	TEST_OK(meta_bad("rules_matching FOO") &&
+	    meta_bad("rules_matching(FOO") && meta_bad("rules_matching()"),
+	    "refused: malformed rules_matching");
+	m = meta_parse("rules_matching(F?O_*) > 1 && A", err, sizeof(err));
+	TEST_OK(m && meta_nrefs(m) == 2 && meta_is_glob(m, 0) &&
+	    !strcmp(meta_ref(m, 0), "F?O_*") && !meta_is_glob(m, 1),
+	    "rules_matching(GLOB) is a glob reference");
+	if (m) {
+		static const int l[] = { 0, 1, 2 };
+		double vals[3] = { 1, 0, 2 };
+
+		meta_bind(m, 1, 1);
+		TEST_OK(meta_eval(m, val_of, vals) == 0, "unbound glob is 0");
+		meta_bind_glob(m, 0, l, 3);
+		vals[1] = 1;
+		TEST_OK(meta_eval(m, val_of, vals) == 1, "glob sums its rules");
+	}
+	meta_free(m);
 	for (i = 0; i < 300; i++)
 		buf_addc(&b, '(');
 	buf_adds(&b, "A");
@@ -200,6 +218,8 @@ test_rules(void)
 	    "meta M_LOOP1 M_LOOP2 && H_SUBJ\n"
 	    "meta M_LOOP2 M_LOOP1\n"
 	    "meta M_BAD (H_SUBJ\n"
+	    "meta M_GLOB rules_matching(H_?E*) + rules_matching(M_GLO*)\n"
+	    "meta M_GLOOP rules_matching(M_GLOB)\n"
 	    "body BAD_RE /(unclosed/\n"
 	    "body BAD_WIDE /\\x{263a}/\n"
 	    "uri BAD_TAG m|^https?://x/%{GB_TO_ADDR}|i\n"
@@ -303,6 +323,22 @@ test_rules(void)
 	    saconf_rule_find(c, "M_LOOP2")->disabled, "meta loop disabled");
 	TEST_OK(saconf_rule_find(c, "M_BAD")->disabled != NULL,
 	    "bad meta disabled");
+	r = saconf_rule_find(c, "M_GLOB");
+	if (r && r->meta) {
+		const int *l;
+		size_t n;
+
+		l = meta_glob_list(r->meta, 0, &n);
+		TEST_OK(n == 1 && l[0] == saconf_rule_index(c, "H_NEG"),
+		    "rules_matching binds the matching rules (case-sensitive)");
+		l = meta_glob_list(r->meta, 1, &n);
+		TEST_OK(n == 1 && l[0] == saconf_rule_index(c, "M_GLOOP"),
+		    "rules_matching leaves out the meta itself");
+	} else
+		TEST_OK(0, "M_GLOB parsed");
+	TEST_OK(saconf_rule_find(c, "M_GLOB")->disabled &&
+	    saconf_rule_find(c, "M_GLOOP")->disabled,
+	    "a loop through rules_matching is disabled");
 	r = saconf_rule_find(c, "BAD_RE");
 	TEST_OK(r && r->disabled && strstr(r->disabled, "PCRE2") &&
 	    r->code == NULL, "bad regex disabled: %s",
@@ -332,7 +368,7 @@ test_rules(void)
 	TEST_IS_INT(s.active[SA_BODY], 3, "active body rules");
 	TEST_IS_INT(s.disabled[SA_BODY], 4, "disabled body rules");
 	TEST_IS_INT(s.active[SA_META], 2, "active metas");
-	TEST_IS_INT(s.disabled[SA_META], 4, "disabled metas");
+	TEST_IS_INT(s.disabled[SA_META], 6, "disabled metas");
 	TEST_IS_INT(s.meta_missing, 1, "metas naming a missing rule");
 	TEST_IS_INT(s.unknown_directives, 2, "unknown directive lines");
 	TEST_IS_INT(s.ignored_directives, 1, "known unused directives");
