@@ -7,23 +7,25 @@
  * and the can() names that are true, loads files and directories in
  * SpamAssassin's order (saconf_load_path: a directory's *.cf in byte
  * order, then the site's local.cf), and calls saconf_finish, which
- * applies the defaults, binds meta expressions to rule indexes, breaks
- * meta loops and compiles every pattern once with PCRE2 (JIT when
- * available).  As in SpamAssassin, a later definition of a rule
- * replaces the earlier one, and score, describe, tflags and priority
- * are kept apart from the definitions, so a later "score" line
- * overrides and may come before or after the rule it scores.
+ * applies ReplaceTags and the default scores, binds meta expressions
+ * (rules_matching globs included) to rule indexes, disables meta loops
+ * and compiles every pattern once with PCRE2 (JIT when available).  As
+ * in SpamAssassin, a later definition of a rule replaces the earlier
+ * one, and score, describe, tflags and priority are kept apart from
+ * the definitions, so a later "score" line overrides and may come
+ * before or after the rule it scores.
  *
  * Lines as Conf/Parser.pm reads them: "#" starts a comment unless
  * written "\#" (which becomes "#"), white space is trimmed, the first
- * word (case-insensitive) is the directive.  "lang xx ..." lines are
- * kept only for the caller's language.  if/ifplugin/else/endif nest;
- * "if" evaluates what the stock rules use: version and perl_version
- * compared with numbers, local_tests_only, can(NAME) (a plugin's method only with the
- * plugin), plugin(NAME), !, &&, || and
- * parentheses; anything else is an unknown condition, counted and
- * false.  "require_version" other than ours (or @@VERSION@@) skips the
- * rest of the file, as SpamAssassin does.
+ * word (case-insensitive) is the directive; a line holding a NUL byte
+ * is dropped.  "lang xx ..." lines are kept only for the caller's
+ * language.  if/ifplugin/else/endif nest; "if" evaluates what the
+ * stock rules use: version and perl_version compared with numbers,
+ * local_tests_only, can(NAME) (a plugin's method only with the plugin
+ * listed), plugin(NAME), !, &&, || and parentheses; anything else is an
+ * unknown condition, counted and false.  "require_version" other than
+ * ours (or @@VERSION@@) skips the rest of the file, as SpamAssassin
+ * does.
  *
  * Regexes are Perl "/re/flags" or "m" with any other delimiter
  * (brackets pair up: m{...}); flags i, m, s, x map to PCRE2 options and
@@ -34,14 +36,15 @@
  * string, "@" and "$name" are never interpolated.  The ReplaceTags
  * plugin's replace_tag/pre/post/inter and replace_rules are applied to
  * the named patterns before they compile, pass for pass as the plugin
- * does.  Patterns compile
- * without UTF (byte semantics, as SpamAssassin 4 matches UTF-8
- * octets), so "\x{100}" and other PCRE2 refusals disable the rule with
- * PCRE2's message; "%{TAG}" (4.0 captured tags) is refused likewise.
+ * does.  Patterns compile without UTF (byte semantics, as SpamAssassin
+ * 4 matches UTF-8 octets), so "\x{100}", a compiled pattern over
+ * PCRE2's link-size limit (64 KiB with Debian's build) and other PCRE2
+ * refusals disable the rule with PCRE2's message; "%{TAG}" (4.0
+ * captured tags) is refused likewise.
  *
  * Inputs: configuration files (trusted, error-prone), read at start-up
  * before the privilege drop.  One set is built by one thread; once
- * finished it is read-only and may be shared.
+ * finished it is only read.
  */
 #include <ctype.h>
 #include <dirent.h>
