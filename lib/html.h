@@ -1,0 +1,50 @@
+/*
+ * html.h - render HTML to text as SpamAssassin's Mail::SpamAssassin::HTML
+ * (on HTML::Parser) does for body rules, and collect the URIs it finds.
+ *
+ * Exports struct html, struct html_uri, the HTML_* flags and limits,
+ * html_render, html_free.  The input is hostile; see html.c.
+ */
+#ifndef HTML_H
+#define HTML_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define HTML_MAX_URIS		10000	/* distinct URIs kept per document */
+#define HTML_MAX_URI_LEN	8192	/* SA's MAX_URI_LENGTH */
+#define HTML_MAX_STYLE		256	/* depth of the text style stack */
+
+#define HTML_URI_TRUNCATED	0x0001	/* an URI was cut at HTML_MAX_URI_LEN */
+#define HTML_URI_TOO_MANY	0x0002	/* URIs beyond HTML_MAX_URIS dropped */
+#define HTML_STYLE_TOO_DEEP	0x0004	/* style stack full, styles ignored */
+#define HTML_UNTERMINATED	0x0008	/* input ended inside a tag/comment */
+#define HTML_LOW_CONTRAST	0x0010	/* text in font color ~ background */
+
+struct html_uri {
+	char		*uri;		/* as SA's uri_detail key, NUL-ended */
+	char		 tag[12];	/* first tag that referenced it: "a" */
+};
+
+struct html {
+	struct buf	 text;		/* all rendered text (SA "rendered") */
+	struct buf	 visible;	/* without invisible runs */
+	struct buf	 invisible;	/* only the invisible runs */
+	struct buf	 title;		/* text of <title>, titles joined by \n */
+	struct buf	 script;	/* text of <script>, joined by \n */
+	struct html_uri	*uri;		/* distinct URIs in document order */
+	int		 nuri;
+	int		 flags;		/* HTML_* */
+	int		 tags;		/* start and end tags seen */
+	int		 elements;	/* of them, known HTML elements */
+	int		 closed_extra;	/* end tags without a start tag */
+	/* private: URI hash set */
+	int		*uri_hash;
+	size_t		 uri_hsize;
+};
+
+void	html_render(struct html *, const char *, size_t);
+void	html_free(struct html *);
+
+#endif
