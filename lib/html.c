@@ -56,7 +56,6 @@
 
 #define COLOR_INVALID	(-1)
 #define COLOR_TRANSP	(-2)
-#define COLOR_UNKNOWN	(-3)	/* a name we do not know: never invisible */
 
 struct entity {
 	const char	*name;
@@ -212,18 +211,18 @@ struct render {
 };
 
 struct attr {
-	const char	*name, *val;	/* into the tag; val decoded in tmp */
+	const char	*name;		/* lower case, in abuf after attr_lower */
 	size_t		 nlen, vlen;
 	size_t		 voff;		/* decoded value: offset in abuf */
-	int		 has_val, quoted;
 };
 
-#define MAX_ATTRS	32
+#define MAX_ATTRS	32	/* attributes kept per tag... */
+#define MAX_USED	16	/* ...plus this many that SA reads */
 
 struct tag {
 	char		 name[32];	/* lower case, cut */
 	int		 end;
-	struct attr	 a[MAX_ATTRS];
+	struct attr	 a[MAX_ATTRS + MAX_USED];
 	int		 na;
 	struct buf	 abuf;		/* decoded values, NUL-separated */
 };
@@ -315,9 +314,11 @@ hexval(int c)
 /*
  * entity - decode the entity at s (s[0] == '&') into out; return the
  * bytes consumed, 0 when it is not an entity (the '&' is literal).
+ * In an attribute value (attr) a name without ';' is decoded only when
+ * no letter or digit follows it: "&sect=" is decoded, "&section" not.
  */
 static size_t
-entity(const char *s, const char *end, struct buf *out)
+entity(const char *s, const char *end, int attr, struct buf *out)
 {
 	const char *p = s + 1;
 	unsigned long cp = 0;
@@ -360,7 +361,7 @@ entity(const char *s, const char *end, struct buf *out)
 		return n + 2;
 	}
 	for (k = n > ENTITY_MAXLEN ? ENTITY_MAXLEN : n; k >= 2; k--)
-		if ((u = entity_find(p, k, 0)) != 0) {
+		if ((u = entity_find(p, k, 0)) != 0 && (!attr || k == n)) {
 			put_utf8(out, u);
 			return k + 1;
 		}
@@ -368,8 +369,8 @@ entity(const char *s, const char *end, struct buf *out)
 }
 
 /*
- * decode - append s[0..n) to out with entities decoded (when ents) and
- * SA's curly double quotes made plain.
+ * decode - append s[0..n) to out with entities decoded (ents: 1 text,
+ * 2 attribute value, 0 none) and SA's curly double quotes made plain.
  */
 static void
 decode(const char *s, size_t n, int ents, struct buf *out)
@@ -386,7 +387,7 @@ decode(const char *s, size_t n, int ents, struct buf *out)
 			break;
 		s = q;
 		if (*s == '&') {
-			if (ents && (k = entity(s, end, out)) > 0)
+			if (ents && (k = entity(s, end, ents == 2, out)) > 0)
 				s += k;
 			else
 				buf_addc(out, *s++);
@@ -402,20 +403,85 @@ decode(const char *s, size_t n, int ents, struct buf *out)
 
 /* ---- colours and the text style stack (HTML.pm text_style) ---- */
 
+/* SA's %html_color (HTML 4 and CSS names, 147), sorted */
 static const struct {
 	const char	*name;
 	int		 rgb;
 } colors[] = {
-	{ "aqua", 0x00ffff }, { "black", 0x000000 }, { "blue", 0x0000ff },
-	{ "fuchsia", 0xff00ff }, { "gray", 0x808080 }, { "green", 0x008000 },
-	{ "grey", 0x808080 }, { "lime", 0x00ff00 }, { "maroon", 0x800000 },
-	{ "navy", 0x000080 }, { "olive", 0x808000 }, { "orange", 0xffa500 },
-	{ "purple", 0x800080 }, { "red", 0xff0000 }, { "silver", 0xc0c0c0 },
-	{ "teal", 0x008080 }, { "white", 0xffffff }, { "yellow", 0xffff00 },
-	{ "whitesmoke", 0xf5f5f5 }, { "snow", 0xfffafa },
-	{ "ivory", 0xfffff0 }, { "lightgray", 0xd3d3d3 },
-	{ "lightgrey", 0xd3d3d3 }, { "darkgray", 0xa9a9a9 },
-	{ "darkgrey", 0xa9a9a9 }, { "gainsboro", 0xdcdcdc },
+	{ "aliceblue", 0xf0f8ff }, { "antiquewhite", 0xfaebd7 },
+	{ "aqua", 0x00ffff }, { "aquamarine", 0x7fffd4 },
+	{ "azure", 0xf0ffff }, { "beige", 0xf5f5dc },
+	{ "bisque", 0xffe4c4 }, { "black", 0x000000 },
+	{ "blanchedalmond", 0xffebcd }, { "blue", 0x0000ff },
+	{ "blueviolet", 0x8a2be2 }, { "brown", 0xa52a2a },
+	{ "burlywood", 0xdeb887 }, { "cadetblue", 0x5f9ea0 },
+	{ "chartreuse", 0x7fff00 }, { "chocolate", 0xd2691e },
+	{ "coral", 0xff7f50 }, { "cornflowerblue", 0x6495ed },
+	{ "cornsilk", 0xfff8dc }, { "crimson", 0xdc143c },
+	{ "cyan", 0x00ffff }, { "darkblue", 0x00008b },
+	{ "darkcyan", 0x008b8b }, { "darkgoldenrod", 0xb8860b },
+	{ "darkgray", 0xa9a9a9 }, { "darkgreen", 0x006400 },
+	{ "darkgrey", 0xa9a9a9 }, { "darkkhaki", 0xbdb76b },
+	{ "darkmagenta", 0x8b008b }, { "darkolivegreen", 0x556b2f },
+	{ "darkorange", 0xff8c00 }, { "darkorchid", 0x9932cc },
+	{ "darkred", 0x8b0000 }, { "darksalmon", 0xe9967a },
+	{ "darkseagreen", 0x8fbc8f }, { "darkslateblue", 0x483d8b },
+	{ "darkslategray", 0x2f4f4f }, { "darkslategrey", 0x2f4f4f },
+	{ "darkturquoise", 0x00ced1 }, { "darkviolet", 0x9400d3 },
+	{ "deeppink", 0xff1493 }, { "deepskyblue", 0x00bfff },
+	{ "dimgray", 0x696969 }, { "dimgrey", 0x696969 },
+	{ "dodgerblue", 0x1e90ff }, { "firebrick", 0xb22222 },
+	{ "floralwhite", 0xfffaf0 }, { "forestgreen", 0x228b22 },
+	{ "fuchsia", 0xff00ff }, { "gainsboro", 0xdcdcdc },
+	{ "ghostwhite", 0xf8f8ff }, { "gold", 0xffd700 },
+	{ "goldenrod", 0xdaa520 }, { "gray", 0x808080 },
+	{ "green", 0x008000 }, { "greenyellow", 0xadff2f },
+	{ "grey", 0x808080 }, { "honeydew", 0xf0fff0 },
+	{ "hotpink", 0xff69b4 }, { "indianred", 0xcd5c5c },
+	{ "indigo", 0x4b0082 }, { "ivory", 0xfffff0 },
+	{ "khaki", 0xf0e68c }, { "lavender", 0xe6e6fa },
+	{ "lavenderblush", 0xfff0f5 }, { "lawngreen", 0x7cfc00 },
+	{ "lemonchiffon", 0xfffacd }, { "lightblue", 0xadd8e6 },
+	{ "lightcoral", 0xf08080 }, { "lightcyan", 0xe0ffff },
+	{ "lightgoldenrodyellow", 0xfafad2 }, { "lightgray", 0xd3d3d3 },
+	{ "lightgreen", 0x90ee90 }, { "lightgrey", 0xd3d3d3 },
+	{ "lightpink", 0xffb6c1 }, { "lightsalmon", 0xffa07a },
+	{ "lightseagreen", 0x20b2aa }, { "lightskyblue", 0x87cefa },
+	{ "lightslategray", 0x778899 }, { "lightslategrey", 0x778899 },
+	{ "lightsteelblue", 0xb0c4de }, { "lightyellow", 0xffffe0 },
+	{ "lime", 0x00ff00 }, { "limegreen", 0x32cd32 },
+	{ "linen", 0xfaf0e6 }, { "magenta", 0xff00ff },
+	{ "maroon", 0x800000 }, { "mediumaquamarine", 0x66cdaa },
+	{ "mediumblue", 0x0000cd }, { "mediumorchid", 0xba55d3 },
+	{ "mediumpurple", 0x9370db }, { "mediumseagreen", 0x3cb371 },
+	{ "mediumslateblue", 0x7b68ee },
+	{ "mediumspringgreen", 0x00fa9a },
+	{ "mediumturquoise", 0x48d1cc }, { "mediumvioletred", 0xc71585 },
+	{ "midnightblue", 0x191970 }, { "mintcream", 0xf5fffa },
+	{ "mistyrose", 0xffe4e1 }, { "moccasin", 0xffe4b5 },
+	{ "navajowhite", 0xffdead }, { "navy", 0x000080 },
+	{ "oldlace", 0xfdf5e6 }, { "olive", 0x808000 },
+	{ "olivedrab", 0x6b8e23 }, { "orange", 0xffa500 },
+	{ "orangered", 0xff4500 }, { "orchid", 0xda70d6 },
+	{ "palegoldenrod", 0xeee8aa }, { "palegreen", 0x98fb98 },
+	{ "paleturquoise", 0xafeeee }, { "palevioletred", 0xdb7093 },
+	{ "papayawhip", 0xffefd5 }, { "peachpuff", 0xffdab9 },
+	{ "peru", 0xcd853f }, { "pink", 0xffc0cb }, { "plum", 0xdda0dd },
+	{ "powderblue", 0xb0e0e6 }, { "purple", 0x800080 },
+	{ "red", 0xff0000 }, { "rosybrown", 0xbc8f8f },
+	{ "royalblue", 0x4169e1 }, { "saddlebrown", 0x8b4513 },
+	{ "salmon", 0xfa8072 }, { "sandybrown", 0xf4a460 },
+	{ "seagreen", 0x2e8b57 }, { "seashell", 0xfff5ee },
+	{ "sienna", 0xa0522d }, { "silver", 0xc0c0c0 },
+	{ "skyblue", 0x87ceeb }, { "slateblue", 0x6a5acd },
+	{ "slategray", 0x708090 }, { "slategrey", 0x708090 },
+	{ "snow", 0xfffafa }, { "springgreen", 0x00ff7f },
+	{ "steelblue", 0x4682b4 }, { "tan", 0xd2b48c },
+	{ "teal", 0x008080 }, { "thistle", 0xd8bfd8 },
+	{ "tomato", 0xff6347 }, { "turquoise", 0x40e0d0 },
+	{ "violet", 0xee82ee }, { "wheat", 0xf5deb3 },
+	{ "white", 0xffffff }, { "whitesmoke", 0xf5f5f5 },
+	{ "yellow", 0xffff00 }, { "yellowgreen", 0x9acd32 },
 };
 
 /* color_parse - SA's name_to_rgb on s[0..n) */
@@ -424,7 +490,7 @@ color_parse(const char *s, size_t n)
 {
 	char hex[8];
 	size_t i, k = 0;
-	int v = 0, letters = 1, hexonly = 1;
+	int v = 0;
 
 	while (n > 0 && isspace_(*s)) {
 		s++;
@@ -451,16 +517,8 @@ color_parse(const char *s, size_t n)
 				c[j] = 255;
 		return c[0] << 16 | c[1] << 8 | c[2];
 	}
-	for (i = 0; i < n; i++) {
-		if (!isalpha_(s[i]))
-			letters = 0;
-		if (hexval(s[i]) < 0)
-			hexonly = 0;
-	}
-	if (hexonly)		/* SA: /^[#a-f0-9]*$/ without '#' */
-		letters = 0;
-	if (n == 0 || s[0] != '#')	/* maybe a CSS name we lack: visible */
-		return letters && n > 0 ? COLOR_UNKNOWN : COLOR_INVALID;
+	if (n == 0 || s[0] != '#')	/* not a name, not #hex: invalid */
+		return COLOR_INVALID;
 	for (i = 1; i < n; i++) {
 		if (hexval(s[i]) < 0 && s[i] != '#')
 			return COLOR_INVALID;
@@ -973,16 +1031,12 @@ dot_segments(const char *in, size_t n, struct buf *out)
 {
 	const char *end = in + n;
 	size_t start = out->len, k;
-	int lead = 0;
 
-	if (n >= 2 && in[0] == '.' && in[1] == '/') {
+	/* s@^(?:\.\.?/)@/@ */
+	if (n >= 2 && in[0] == '.' && in[1] == '/')
 		in += 1;
-		lead = 1;
-	} else if (n >= 3 && in[0] == '.' && in[1] == '.' && in[2] == '/') {
+	else if (n >= 3 && in[0] == '.' && in[1] == '.' && in[2] == '/')
 		in += 2;
-		lead = 1;
-	}
-	(void)lead;
 	while (in < end) {
 		if (in[0] == '/' && end - in >= 2 && in[1] == '.' &&
 		    (end - in == 2 || in[2] == '/')) {
@@ -1342,6 +1396,25 @@ name_char(int c)
 	return isalnum_(c) || c == '_' || c == ':' || c == '.' || c == '-';
 }
 
+/* attr_used - whether HTML.pm reads attribute name[0..n): those are
+ * kept even after MAX_ATTRS others, so junk cannot hide a URI */
+static int
+attr_used(const char *name, size_t n)
+{
+	static const char *const used[] = {
+		"href", "src", "action", "background", "style", "color",
+		"size", "text", "http-equiv", "content",
+		"data-saferedirecturl", NULL
+	};
+	int i;
+
+	for (i = 0; used[i]; i++)
+		if (strlen(used[i]) == n && strncasecmp(used[i], name, n) == 0)
+			return 1;
+	return (n > 5 && strncasecmp(name + n - 5, "/href", 5) == 0) ||
+	    (n > 4 && strncasecmp(name + n - 4, "/src", 4) == 0);
+}
+
 /*
  * parse_tag - parse the tag at s ('<' or '</' already skipped to the
  * name); return the position after '>', or NULL when the input ends
@@ -1374,12 +1447,12 @@ parse_tag(const char *s, const char *end, struct tag *t)
 			s++;
 		if (s == q)		/* a lone '=' */
 			s++;
-		a = t->na < MAX_ATTRS ? &t->a[t->na] : NULL;
+		a = t->na < MAX_ATTRS || (t->na < MAX_ATTRS + MAX_USED &&
+		    attr_used(q, s - q)) ? &t->a[t->na] : NULL;
 		if (a != NULL) {
 			a->name = q;
 			a->nlen = s - q;
 			a->voff = t->abuf.len;
-			a->has_val = 0;
 		}
 		while (s < end && isspace_(*s))
 			s++;
@@ -1394,17 +1467,15 @@ parse_tag(const char *s, const char *end, struct tag *t)
 				if (q == NULL)
 					return NULL;
 				if (a != NULL)
-					decode(s + 1, q - s - 1, 1, &t->abuf);
+					decode(s + 1, q - s - 1, 2, &t->abuf);
 				s = q + 1;
 			} else {
 				q = s;
 				while (s < end && !isspace_(*s) && *s != '>')
 					s++;
 				if (a != NULL)
-					decode(q, s - q, 1, &t->abuf);
+					decode(q, s - q, 2, &t->abuf);
 			}
-			if (a != NULL)
-				a->has_val = 1;
 		} else if (a != NULL)
 			buf_add(&t->abuf, a->name, a->nlen);
 		if (a != NULL) {
@@ -1430,7 +1501,7 @@ static void
 attr_lower(struct tag *t)
 {
 	struct buf names = BUF_INIT;
-	size_t off[MAX_ATTRS];
+	size_t off[MAX_ATTRS + MAX_USED];
 	int i;
 	size_t k;
 
@@ -1497,9 +1568,19 @@ html_render(struct html *h, const char *html, size_t len)
 			if ((q = memchr(q + 1, '<', end - q - 1)) == NULL)
 				q = end;
 		if (q > s) {
+			const char *w = q;
+
+			/* HTML::Parser reports the trailing whitespace of the
+			 * document's last text apart (at eof): it is a run
+			 * of its own, never invisible */
+			if (q == end)
+				while (w > s && isspace_(w[-1]))
+					w--;
 			buf_reset(&r->tmp);
-			decode(s, q - s, 1, &r->tmp);
+			decode(s, w - s, 1, &r->tmp);
 			put_text(r, r->tmp.data, r->tmp.len);
+			if (w < q)
+				put_text(r, w, q - w);
 		}
 		if (q == end)
 			break;
@@ -1547,7 +1628,7 @@ html_render(struct html *h, const char *html, size_t len)
 			q = lit ? lit : end;
 			if (q > s) {
 				buf_reset(&r->tmp);
-				decode(s, q - s, f & T_RCDATA, &r->tmp);
+				decode(s, q - s, (f & T_RCDATA) ? 1 : 0, &r->tmp);
 				/* script text goes to html.script, style's away */
 				put_text(r, r->tmp.data, r->tmp.len);
 			}

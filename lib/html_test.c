@@ -381,6 +381,8 @@ test_hostile(void)
 	html_render(&h, in.data, in.len);
 	TEST_OK(now() - t0 < lim, "2.6M attributes: %.3f s", now() - t0);
 	TEST_IS_STR(buf_str(&h.text), "t", "text after the attributes");
+	TEST_OK(h.nuri == 1 && strcmp(h.uri[0].uri, "late") == 0,
+	    "href after 2.6M attributes still seen");
 	html_free(&h);
 
 	/* an unclosed script and textarea of 10 MB */
