@@ -16,6 +16,8 @@
  *
  * What HTML::Parser does, as followed here: '<' starts markup only
  * before a letter, '_', ':', '/', '!' or '?'; otherwise it is text.
+ * A tag name runs to whitespace, '/' or '>' ("<br<br" is one unknown
+ * tag); "<!--" ends at "-->", or at the next '>' when no "-->" follows.
  * Markup still open at the end of the input (tag, quoted attribute,
  * comment, declaration) is dropped with everything after it.  The
  * content of script, style, xmp, iframe, plaintext (raw) and textarea,
@@ -1389,11 +1391,13 @@ handle_tag(struct render *r, struct tag *t, int f)
 	}
 }
 
-/* name_char - a character of a tag name after the first */
+/* name_char - a character of a tag name after the first: as
+ * HTML::Parser, anything to whitespace, '/' or '>' ("<br<br" is one
+ * unknown tag) */
 static int
 name_char(int c)
 {
-	return isalnum_(c) || c == '_' || c == ':' || c == '.' || c == '-';
+	return !isspace_(c) && c != '/' && c != '>';
 }
 
 /* attr_used - whether HTML.pm reads attribute name[0..n): those are

@@ -136,6 +136,8 @@ static const struct {
 	{ "<p>  lots   of   space  </p>  <p> second </p>",
 	    "\n\nlots of space\n\n\n\nsecond\n\n" },
 	{ "<img src=x alt=\"ALT TEXT\">after", "after" },
+	{ "a<br<br\n</td>b", "ab" },
+	{ "a<p<p>b<p x<y>c", "ab\n\nc" },
 	{ "", "" },
 	{ "plain", "plain" },
 };
