@@ -31,10 +31,11 @@
  * keeps its case (uri rules are written with /i); IDN hosts are not
  * converted to punycode (SA does with libidn).
  *
- * The TLD list is built in: every two-letter ccTLD and the common
- * generic ones, not SA's full util_rb_tld list (1,700 names, kept in
- * its rules); the registrable-domain list of two-level suffixes
- * (co.uk, com.au...) is a small subset of SA's util_rb_2tld.
+ * TLDs: the scorer should hand SA's util_rb_tld names (from the stock
+ * rules' 20_aux_tlds.cf) to uri_tld_add, and util_rb_2tld/3tld to
+ * uri_suffix_add, once at configuration time; without them a built-in
+ * list is used: SA's 248 country codes and the common generic TLDs,
+ * and a small subset of its two-level suffixes (co.uk, com.au...).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,14 +54,116 @@
 #define ISSPACE(c)	((c) == ' ' || (c) == '\t' || (c) == '\n' || \
 			    (c) == '\r' || (c) == '\f' || (c) == '\v')
 
-/* generic TLDs accepted besides every two-letter one */
+/* the country-code TLDs of SA's 20_aux_tlds.cf */
+static const char cctlds[] =
+	    "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd "
+	    "be bf bg bh bi bj bm bn bo br bs bt bv bw by bz ca cc cd cf "
+	    "cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do "
+	    "dz ec ee eg er es et eu fi fj fk fm fo fr ga gb gd ge gf gg "
+	    "gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id "
+	    "ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp "
+	    "kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg "
+	    "mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne "
+	    "nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr "
+	    "ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk "
+	    "sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk tl "
+	    "tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn "
+	    "vu wf ws ye yt za zm zw ";
+
+/* generic TLDs of the built-in list (SA's has some 1,450) */
 static const char *const gtlds[] = {
 	"aero", "app", "arpa", "asia", "biz", "blog", "cat", "club", "com",
-	"coop", "dev", "edu", "email", "gov", "info", "int", "io", "jobs",
-	"link", "live", "mil", "mobi", "museum", "name", "net", "news",
-	"online", "org", "pro", "shop", "site", "store", "tech", "tel",
-	"top", "travel", "website", "xxx", "xyz", NULL
+	"coop", "dev", "edu", "email", "gov", "info", "int", "jobs", "link",
+	"live", "mil", "mobi", "museum", "name", "net", "news", "online",
+	"org", "pro", "shop", "site", "store", "tech", "tel", "top",
+	"travel", "website", "xxx", "xyz", NULL
 };
+
+/*
+ * A set of lower-case names: the TLDs and public suffixes loaded from
+ * the rules (util_rb_tld, util_rb_2tld, util_rb_3tld) at configuration
+ * time; read-only once the scorer starts scanning.
+ */
+struct nameset {
+	char	**slot;
+	size_t	  size, n;
+};
+
+static struct nameset tlds, suffixes;
+
+/* nameset_find - the slot of name[0..len) (lower-cased) in set */
+static size_t
+nameset_find(const struct nameset *set, const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i, k;
+
+	for (k = 0; k < len; k++)
+		h = (h ^ (unsigned char)(name[k] | (ISALPHA(name[k]) ? 32 :
+		    0))) * 16777619u;
+	for (i = h & (set->size - 1); set->slot[i] != NULL;
+	    i = (i + 1) & (set->size - 1))
+		if (strlen(set->slot[i]) == len &&
+		    strncasecmp(set->slot[i], name, len) == 0)
+			break;
+	return i;
+}
+
+/* nameset_has - whether name[0..len) is in set */
+static int
+nameset_has(const struct nameset *set, const char *name, size_t len)
+{
+	return set->n > 0 && set->slot[nameset_find(set, name, len)] != NULL;
+}
+
+/* nameset_add - add a name to set (once) */
+static void
+nameset_add(struct nameset *set, const char *name)
+{
+	size_t i, len = strlen(name), k;
+
+	if (len == 0 || len > 253)
+		return;
+	if (set->size == 0 || (set->n + 1) * 2 > set->size) {
+		struct nameset big = { NULL, set->size ? set->size * 2 : 256,
+		    0 };
+
+		big.slot = xcalloc(big.size, sizeof(*big.slot));
+		for (k = 0; k < set->size; k++)
+			if (set->slot[k] != NULL) {
+				i = nameset_find(&big, set->slot[k],
+				    strlen(set->slot[k]));
+				big.slot[i] = set->slot[k];
+				big.n++;
+			}
+		xfree(set->slot);
+		*set = big;
+	}
+	i = nameset_find(set, name, len);
+	if (set->slot[i] == NULL) {
+		set->slot[i] = xstrdup(name);
+		for (k = 0; k < len; k++)
+			if (ISALPHA(set->slot[i][k]))
+				set->slot[i][k] |= 32;
+		set->n++;
+	}
+}
+
+/* uri_tld_add - a TLD from the rules (util_rb_tld): once any is
+ * added, the loaded list replaces the built-in one */
+void
+uri_tld_add(const char *tld)
+{
+	nameset_add(&tlds, tld);
+}
+
+/* uri_suffix_add - a public suffix from the rules (util_rb_2tld,
+ * util_rb_3tld), in addition to the built-in ones */
+void
+uri_suffix_add(const char *suffix)
+{
+	nameset_add(&suffixes, suffix);
+}
 
 /* two-level public suffixes (a subset of SA's util_rb_2tld) */
 static const char *const tld2[] = {
@@ -137,10 +240,17 @@ next_at(struct next *nx, const unsigned char *s, size_t len, size_t pos)
 int
 uri_tld_valid(const char *s, size_t n)
 {
+	const char *p;
 	int i;
 
-	if (n == 2 && ISALPHA(s[0]) && ISALPHA(s[1]))
-		return 1;
+	if (tlds.n > 0)
+		return nameset_has(&tlds, s, n);
+	if (n == 2 && ISALPHA(s[0]) && ISALPHA(s[1])) {
+		for (p = cctlds; (p = strchr(p, (s[0] | 32))) != NULL; p++)
+			if (p[1] == (s[1] | 32) && (p == cctlds || p[-1] == ' '))
+				return 1;
+		return 0;
+	}
 	for (i = 0; gtlds[i]; i++)
 		if (strlen(gtlds[i]) == n && strncasecmp(gtlds[i], s, n) == 0)
 			return 1;
@@ -1073,7 +1183,8 @@ uri_domain(const char *host, struct buf *out)
 		for (j = 0; tld2[j]; j++)
 			if (strcmp(d[1], tld2[j]) == 0)
 				break;
-		if (tld2[j] != NULL) {
+		if (tld2[j] != NULL || nameset_has(&suffixes, d[1],
+		    strlen(d[1]))) {
 			memmove(out->data, d[2], strlen(d[2]) + 1);
 			out->len = strlen(out->data);
 			return buf_str(out);

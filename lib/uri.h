@@ -6,7 +6,8 @@
  *
  * Exports struct uri_list, the URI_* flags and limits, uri_from_text,
  * uri_canonical, uri_list_add, uri_list_free, uri_host, uri_domain,
- * uri_tld_valid.  The text is hostile; see uri.c.
+ * uri_tld_valid, uri_tld_add, uri_suffix_add.  The text is hostile;
+ * see uri.c.
  */
 #ifndef URI_H
 #define URI_H
@@ -38,5 +39,7 @@ void		 uri_list_free(struct uri_list *);
 int		 uri_host(const char *, struct buf *);
 const char	*uri_domain(const char *, struct buf *);
 int		 uri_tld_valid(const char *, size_t);
+void		 uri_tld_add(const char *);
+void		 uri_suffix_add(const char *);
 
 #endif

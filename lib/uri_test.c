@@ -305,6 +305,39 @@ test_hostile(void)
 	buf_free(&in);
 }
 
+/* test_loaded_tlds - a TLD list from the rules replaces the built-in */
+static void
+test_loaded_tlds(void)
+{
+	struct uri_list l = { 0 };
+	struct buf b = BUF_INIT, d = BUF_INIT;
+	/* SA 4.0.1 on the same line with its full list: 3.Energy,
+	 * R.Hughes, b.com, c.de (not a.we) */
+	const char *t = "see 3.Energy and R.Hughes a.we b.com c.de";
+
+	uri_from_text(t, strlen(t), &l);
+	TEST_IS_STR(joined(&l, &b), "http://b.com|http://c.de",
+	    "built-in list: real ccTLDs only");
+	uri_list_free(&l);
+	uri_tld_add("com");
+	uri_tld_add("ENERGY");
+	uri_tld_add("hughes");
+	uri_tld_add("com");
+	uri_tld_add("zz");
+	uri_from_text(t, strlen(t), &l);
+	TEST_IS_STR(joined(&l, &b),
+	    "http://3.Energy|http://R.Hughes|http://b.com",
+	    "loaded list replaces the built-in one");
+	uri_list_free(&l);
+	TEST_IS_STR(uri_domain("www.example.zz.zz", &d), "zz.zz",
+	    "no suffix: two labels");
+	uri_suffix_add("zz.zz");
+	TEST_IS_STR(uri_domain("www.example.zz.zz", &d), "example.zz.zz",
+	    "loaded public suffix");
+	buf_free(&b);
+	buf_free(&d);
+}
+
 int
 main(void)
 {
@@ -312,5 +345,6 @@ main(void)
 	test_flags();
 	test_host_domain();
 	test_hostile();
+	test_loaded_tlds();
 	TEST_DONE();
 }
