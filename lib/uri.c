@@ -414,32 +414,41 @@ is_ipv4(const char *s, size_t n)
 	return dots == 3;
 }
 
-/* fqdn_valid - SA's is_fqdn_valid: labels of [a-z0-9_-], 1-63 long,
- * not starting or ending with '-', at most 253 in all, two or more */
+/* fqdn_valid - SA's is_fqdn_valid: two or more labels of 1-63
+ * [a-z0-9_-], not starting or ending with '-', no '_' in the last two,
+ * at most 253 bytes without the trailing dots */
 static int
 fqdn_valid(const char *h, size_t n)
 {
-	size_t i, lab = 0;
-	int labels = 1;
+	size_t i, lab = 0, labels = 1, k;
+	int under = 0;
 
+	while (n > 0 && h[n - 1] == '.')
+		n--;
 	if (n == 0 || n > 253)
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (h[i] == '.') {
-			if (lab == 0 || h[i - 1] == '-')
+	for (i = 0; i < n; i++)
+		if (h[i] == '.')
+			labels++;
+	for (i = 0, k = 0; i <= n; i++) {
+		if (i == n || h[i] == '.') {
+			if (lab == 0 || lab > 63 || h[i - 1] == '-')
+				return 0;
+			if (under && labels - k <= 2)	/* one of the last two */
 				return 0;
 			lab = 0;
-			labels++;
-		} else if (ISALNUM(h[i]) || h[i] == '_' || h[i] == '-' ||
-		    (unsigned char)h[i] >= 0x80) {
+			under = 0;
+			k++;
+		} else if (ISALNUM(h[i]) || h[i] == '_' || h[i] == '-') {
 			if (lab == 0 && h[i] == '-')
 				return 0;
-			if (++lab > 63)
-				return 0;
+			if (h[i] == '_')
+				under = 1;
+			lab++;
 		} else
 			return 0;
 	}
-	return lab > 0 && labels >= 2;
+	return labels >= 2;
 }
 
 /* has_domain - SA's uri_to_domain succeeds on uri */
