@@ -45,6 +45,14 @@
  * each resolved against the last base href (RFC 3986 as SA's
  * target_uri); the href of every a is also kept unresolved (SA keeps
  * it as the anchor text key).
+ *
+ * Checked against SA 4.0.1 on the 1,210 HTML parts of the corpus:
+ * 1,208 give the same text, visible text, title and URI set byte for
+ * byte; the two others differ by one space in the visible text, where
+ * HTML::Parser cuts a text run at a '<' that is not markup.  Known
+ * gaps: anchor texts and SA's HTML statistics (image area, font
+ * sizes, obfuscation ratios) are not collected; an empty href is not
+ * listed (SA lists "" and drops it later).
  */
 #include <stdint.h>
 #include <stdio.h>
