@@ -1,0 +1,65 @@
+/*
+ * msgtext.h - the text SpamAssassin 4.0.1 rules look at, built from a
+ * message in memory: the rendered body lines of body rules (Message.pm
+ * get_rendered_body_text_array), the decoded lines of rawbody rules
+ * (get_decoded_body_text_array) and header values as PerMsgStatus get()
+ * returns them (decoded, :raw, :addr, :name, :first, :last, ALL, ToCc,
+ * MESSAGEID).
+ *
+ * Exports struct msgtext, struct msgtext_lines, the MSGTEXT_* limits
+ * and flags, msgtext_parse, msgtext_free, msgtext_header.  The message
+ * is hostile; see msgtext.c.
+ */
+#ifndef MSGTEXT_H
+#define MSGTEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "mime.h"
+
+#define MSGTEXT_LINE_MAX	2048	/* SA MAX_BODY_LINE_LENGTH */
+#define MSGTEXT_BODY_SCAN	50000	/* SA body_part_scan_size */
+#define MSGTEXT_RAW_SCAN	500000	/* SA rawbody_part_scan_size */
+#define MSGTEXT_HDR_KEY_MAX	256	/* SA MAX_HEADER_KEY_LENGTH */
+#define MSGTEXT_HDR_VALUE_MAX	8192	/* SA MAX_HEADER_VALUE_LENGTH */
+#define MSGTEXT_HDR_ALL_MAX	65536	/* SA MAX_HEADER_LENGTH */
+#define MSGTEXT_MAX_HEADERS	5000	/* header fields kept */
+#define MSGTEXT_MAX_TEXT	(8 * 1024 * 1024) /* body or rawbody bytes */
+
+#define MSGTEXT_TRUNCATED	0x0001	/* a part or the total was cut */
+#define MSGTEXT_HDR_TRUNCATED	0x0002	/* a header key/value/count cut */
+
+/* lines: line i is text.data + off[i], len[i] bytes, ends with \n
+ * except possibly the last one; the text is NUL-ended as a whole */
+struct msgtext_lines {
+	struct buf	 text;
+	size_t		*off;
+	size_t		*len;
+	int		 n;
+	int		 cap;
+};
+
+struct msgtext_hdr {
+	char		*name;		/* as written, NUL-ended */
+	char		*raw;		/* after the colon, LF lines, folded */
+	char		*dec;		/* unfolded, trimmed, RFC 2047 decoded */
+};
+
+struct msgtext {
+	struct msgtext_lines	 body;		/* body rules */
+	struct msgtext_lines	 rawbody;	/* rawbody rules */
+	struct msgtext_hdr	*hdr;		/* top header, in order */
+	int			 nhdr;
+	int			 flags;		/* MSGTEXT_* */
+	int			 mime_flags;	/* struct mime flags */
+};
+
+void		 msgtext_parse(struct msgtext *, const char *, size_t);
+void		 msgtext_free(struct msgtext *);
+const char	*msgtext_header(const struct msgtext *, const char *,
+		    struct buf *);
+void		 msgtext_to_utf8(const char *, const char *, size_t,
+		    struct buf *);
+
+#endif
