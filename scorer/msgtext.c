@@ -408,6 +408,20 @@ short_paragraphs(const char *s, size_t n, struct msgtext_lines *l)
 		lines_push(l, s + ofs, n - ofs);
 }
 
+/* squash_crlf - s/\r\n/\n/g on b */
+static void
+squash_crlf(struct buf *b)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < b->len; i++) {
+		if (b->data[i] == '\r' && i + 1 < b->len && b->data[i + 1] == '\n')
+			continue;
+		b->data[j++] = b->data[i];
+	}
+	buf_trunc(b, j);
+}
+
 /*
  * part_decode - SA's decode() of part mp: CRLF squashed to LF, then
  * the transfer encoding undone; onto out (reset first).  In a multipart
@@ -449,6 +463,13 @@ part_decode(const struct mime *m, const struct mime_part *mp,
 	fake.body_len = sq.len;
 	mime_decode(&fake, buf_str(&sq), out);
 	buf_free(&sq);
+	/* Node.pm decode: CRLF from QP, and from base64 in text parts */
+	if (mp->encoding != NULL &&
+	    (strcmp(mp->encoding, "quoted-printable") == 0 ||
+	    (strcmp(mp->encoding, "base64") == 0 &&
+	    (strncmp(mp->type, "text/", 5) == 0 ||
+	    strncmp(mp->type, "message/", 8) == 0))))
+		squash_crlf(out);
 }
 
 /* eff_type - Node.pm effective_type: a part named *.htm(l) is HTML */
@@ -929,6 +950,8 @@ first_address(const char *s, size_t n, struct buf *addr, struct buf *name)
 		} else if (*p == '<') {
 			lt = p;
 			break;
+		} else if (*p == ':') {		/* group display name */
+			s = p + 1;
 		} else if (*p == ',' || *p == ';') {
 			stop = p;
 			break;
@@ -940,29 +963,38 @@ first_address(const char *s, size_t n, struct buf *addr, struct buf *name)
 			if (!ws_len((const unsigned char *)p,
 			    (const unsigned char *)end))
 				buf_addc(addr, *p);
-		stop = lt;
-	} else {
-		for (p = s; p < stop; p++) {
-			if (*p == '(')
-				p = skip_comment(p, stop) - 1;
-			else if (*p == '"')
+		/* the phrase before "<": comments outside quotes dropped */
+		for (p = s, inq = 0; p < lt; p++) {
+			if (!inq && *p == '(') {
+				p = skip_comment(p, lt) - 1;
 				continue;
-			else if (!ws_len((const unsigned char *)p,
-			    (const unsigned char *)stop))
-				buf_addc(addr, *p);
+			}
+			if (*p == '"' && (p == s || p[-1] != '\\'))
+				inq = !inq;
+			buf_addc(name, *p == '\n' || *p == '\r' ||
+			    *p == '\t' ? ' ' : *p);
 		}
-		return addr->len > 0;
+		return 1;
 	}
-	/* the phrase */
-	for (p = s; p < stop; p++) {
-		if (*p == '(')
-			p = skip_comment(p, stop) - 1;
-		else if (*p == '\n' || *p == '\r' || *p == '\t')
-			buf_addc(name, ' ');
-		else
-			buf_addc(name, *p);
+	/* addr-spec (comment): the comment is the name */
+	for (p = s, inq = 0; p < stop; p++) {
+		if (inq) {
+			if (*p == '"')
+				inq = 0;
+			buf_addc(addr, *p);
+		} else if (*p == '"')
+			inq = 1, buf_addc(addr, *p);
+		else if (*p == '(') {
+			q = skip_comment(p, stop);
+			if (name->len == 0 && q - p >= 2)
+				buf_add(name, p + 1, q - p - (q[-1] == ')' ?
+				    2 : 1));
+			p = q - 1;
+		} else if (!ws_len((const unsigned char *)p,
+		    (const unsigned char *)stop))
+			buf_addc(addr, *p);
 	}
-	return addr->len > 0;
+	return addr->len > 0 && memchr(addr->data, '@', addr->len) != NULL;
 }
 
 /* trim_name - the phrase cleaned as get(:name): quotes, spaces */
