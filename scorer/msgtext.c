@@ -843,15 +843,26 @@ void
 msgtext_parse(struct msgtext *t, const char *msg, size_t len)
 {
 	struct mime m;
+	struct buf fix = BUF_INIT;
 
 	memset(t, 0, sizeof(*t));
 	parse_headers(t, msg, len);
+	/* SA reads a header that starts with a continuation line as one
+	 * field; lib/mime would take it all for body: give it a name */
+	if (len > 0 && (msg[0] == ' ' || msg[0] == '\t')) {
+		buf_reserve(&fix, len + 3);
+		buf_add(&fix, "X:", 2);
+		buf_add(&fix, msg, len);
+		msg = fix.data;
+		len = fix.len;
+	}
 	memset(&m, 0, sizeof(m));
 	mime_parse(&m, msg, len, NULL);
 	t->mime_flags = m.flags;
 	build_body(t, &m, msg, len);
 	build_rawbody(t, &m, msg, len);
 	mime_free(&m);
+	buf_free(&fix);
 }
 
 /* msgtext_free - release what msgtext_parse built */
@@ -1117,6 +1128,8 @@ msgtext_header(const struct msgtext *t, const char *request, struct buf *out)
 		if (!first_address(l.text.data + l.off[i], l.len[i], &a, &nm))
 			continue;
 		if (addr) {
+			if (a.len == 0)
+				continue;
 			buf_add(out, buf_str(&a), a.len);
 			found = 1;
 			break;
