@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <regex.h>
 #include <string.h>
 #include <strings.h>
@@ -63,18 +64,43 @@ lines_free(struct msgtext_lines *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* match_ci - does s match the extended regex re, ignoring case? */
-static int
-match_ci(const char *re, const char *s)
-{
-	regex_t r;
-	int rc;
+/* The fixed patterns of Node.pm, compiled once (pthread_once). */
+enum {
+	RE_ASCII, RE_EXTASCII, RE_USASCII, RE_UTF16, RE_W1252, RE_UTF8,
+	RE_NODECODE, RE_N
+};
+static const char *re_src[RE_N] = {
+	"^((US-)?ASCII|ANSI[_ ]?X3\\.4-(1986|1968)|ISO646-US)$",
+	"^(ISO[ -]?8859(-[0-9]{1,2})?|Windows-[0-9]{4}|UTF-?8|"
+	    "(KOI8|EUC)-[A-Z]{1,2}|Big5|GBK|GB[ -]?18030(-20[0-9][0-9])?)$",
+	"^(US-)?ASCII$",
+	"^UTF[ -]?16",
+	"^(ISO-?8859-1|Windows-1252|CP1252)$",
+	"^UTF-?8$",
+	"^(Received|(Resent-)?(Message-ID|Date)|MIME-Version|References|"
+	    "In-Reply-To|List-.*)$",
+};
+static regex_t re_comp[RE_N];
+static int re_ok[RE_N];
+static pthread_once_t re_once = PTHREAD_ONCE_INIT;
 
-	if (regcomp(&r, re, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
-		return 0;
-	rc = regexec(&r, s, 0, NULL, 0) == 0;
-	regfree(&r);
-	return rc;
+/* re_init - compile the patterns */
+static void
+re_init(void)
+{
+	int i;
+
+	for (i = 0; i < RE_N; i++)
+		re_ok[i] = regcomp(&re_comp[i], re_src[i],
+		    REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
+}
+
+/* match_ci - does s match pattern re (ignoring case)? */
+static int
+match_ci(int re, const char *s)
+{
+	pthread_once(&re_once, re_init);
+	return re_ok[re] && regexec(&re_comp[re], s, 0, NULL, 0) == 0;
 }
 
 /* count8 - number of bytes >= 0x80 in s[0..n) */
@@ -210,10 +236,7 @@ normalize(const char *cs, const char *in, size_t n, struct buf *out,
 
 	if (cs == NULL)
 		cs = "us-ascii";
-	if (c8 == 0 && (match_ci("^((US-)?ASCII|ANSI[_ ]?X3\\.4-(1986|1968)|"
-	    "ISO646-US)$", cs) || match_ci("^(ISO[ -]?8859(-[0-9]{1,2})?|"
-	    "Windows-[0-9]{4}|UTF-?8|(KOI8|EUC)-[A-Z]{1,2}|Big5|GBK|"
-	    "GB[ -]?18030(-20[0-9][0-9])?)$", cs))) {
+	if (c8 == 0 && (match_ci(RE_ASCII, cs) || match_ci(RE_EXTASCII, cs))) {
 		buf_add(out, in, n);
 		return;
 	}
@@ -224,14 +247,14 @@ normalize(const char *cs, const char *in, size_t n, struct buf *out,
 		}
 		tried_utf8 = 1;
 	}
-	if (match_ci("^(US-)?ASCII$", cs) && !insist)
+	if (match_ci(RE_USASCII, cs) && !insist)
 		;
-	else if (match_ci("^UTF[ -]?16", cs))
+	else if (match_ci(RE_UTF16, cs))
 		ok = conv("UTF-16", in, n, out, 0);
 	else {
-		if (match_ci("^(ISO-?8859-1|Windows-1252|CP1252)$", cs))
+		if (match_ci(RE_W1252, cs))
 			chset = "WINDOWS-1252";
-		else if (match_ci("^UTF-?8$", cs))
+		else if (match_ci(RE_UTF8, cs))
 			chset = "UTF-8";
 		else
 			chset = cs;
@@ -697,8 +720,7 @@ decode_header(const char *name, const char *v, size_t n)
 		buf_add(&a, buf_str(&b), b.len);
 		buf_reset(&b);
 	}
-	if (match_ci("^(Received|(Resent-)?(Message-ID|Date)|MIME-Version|"
-	    "References|In-Reply-To|List-.*)$", name) ||
+	if (match_ci(RE_NODECODE, name) ||
 	    memmem(buf_str(&a), a.len, "=?", 2) == NULL) {
 		buf_free(&b);
 		return buf_steal(&a);

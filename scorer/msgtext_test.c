@@ -556,6 +556,19 @@ test_hostile(void)
 	    t.body.text.len);
 	msgtext_free(&t);
 
+	buf_reset(&m);
+	for (i = 0; i < 4000; i++)
+		buf_addf(&m, "X-E: =?%s?q?=E9?= =?x-%d?b?6Q==?=%s",
+		    i % 2 ? "koi8-r" : "iso-8859-2", i,
+		    i % 40 == 39 ? "\r\n" : "\r\n ");
+	buf_adds(&m, "\r\nbody\r\n");
+	c0 = clock();
+	msgtext_parse(&t, m.data, m.len);
+	TEST_OK(t.nhdr == 100 && clock() - c0 < 10 * CLOCKS_PER_SEC,
+	    "4000 encoded words in assorted charsets: %d fields, %.2fs",
+	    t.nhdr, (double)(clock() - c0) / CLOCKS_PER_SEC);
+	msgtext_free(&t);
+
 	msgtext_parse(&t, "", 0);
 	TEST_OK(t.body.n == 1 && t.nhdr == 0, "empty message: one line");
 	TEST_IS_STR(t.body.text.data, "\n", "empty message: empty subject");
