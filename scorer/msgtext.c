@@ -226,7 +226,7 @@ w1252_guess(const unsigned char *s, size_t n)
  * in charset cs (NULL: us-ascii) appended to out as UTF-8, or as is
  * when it cannot be decoded.
  */
-static void
+static int
 normalize(const char *cs, const char *in, size_t n, struct buf *out,
     int insist)
 {
@@ -238,12 +238,12 @@ normalize(const char *cs, const char *in, size_t n, struct buf *out,
 		cs = "us-ascii";
 	if (c8 == 0 && (match_ci(RE_ASCII, cs) || match_ci(RE_EXTASCII, cs))) {
 		buf_add(out, in, n);
-		return;
+		return 0;
 	}
 	if (c8 && !insist) {
 		if (utf8_valid((const unsigned char *)in, n)) {
 			buf_add(out, in, n);
-			return;
+			return 1;
 		}
 		tried_utf8 = 1;
 	}
@@ -262,24 +262,26 @@ normalize(const char *cs, const char *in, size_t n, struct buf *out,
 			ok = conv(chset, in, n, out, insist);
 	}
 	if (ok == 0)
-		return;
+		return 1;
 	if (c8 == 0) {
 		buf_add(out, in, n);
-		return;
+		return 0;
 	}
 	if (w1252_guess((const unsigned char *)in, n) &&
 	    conv("WINDOWS-1252", in, n, out, 0) == 0)
-		return;
+		return 1;
 	/* the last resort: Windows-1252, U+FFFD for its 5 holes */
-	if (conv("WINDOWS-1252", in, n, out, 1) != 0)
-		buf_add(out, in, n);
+	if (conv("WINDOWS-1252", in, n, out, 1) == 0)
+		return 1;
+	buf_add(out, in, n);
+	return 0;
 }
 
 /* msgtext_to_utf8 - decode text in charset cs as SA's body text is */
 void
 msgtext_to_utf8(const char *cs, const char *in, size_t n, struct buf *out)
 {
-	normalize(cs, in, n, out, 0);
+	(void)normalize(cs, in, n, out, 0);
 }
 
 /* scan_cut - SA's cut of a part at scan bytes: after a cut character
@@ -323,13 +325,55 @@ ws_len(const unsigned char *s, const unsigned char *end)
 	return 0;
 }
 
+/* wsl - ws_len, or only ASCII whitespace for a Perl byte string */
+static size_t
+wsl(const unsigned char *s, const unsigned char *end, int uni)
+{
+	if (uni)
+		return ws_len(s, end);
+	return *s == ' ' || (*s >= '\t' && *s <= '\r');
+}
+
+/* to_latin1 - UTF-8 text of code points < 256 back to bytes, in place
+ * (what Perl prints for a byte string holding decoded entities) */
+static void
+to_latin1(struct buf *b)
+{
+	size_t i, j;
+	unsigned char c;
+
+	for (i = j = 0; i < b->len; i++) {
+		c = b->data[i];
+		if ((c == 0xc2 || c == 0xc3) && i + 1 < b->len &&
+		    ((unsigned char)b->data[i + 1] & 0xc0) == 0x80) {
+			b->data[j++] = (char)((c & 0x03) << 6 |
+			    ((unsigned char)b->data[i + 1] & 0x3f));
+			i++;
+		} else
+			b->data[j++] = c;
+	}
+	buf_trunc(b, j);
+}
+
+/* wide - any code point >= 256 (UTF-8 lead byte >= 0xc4) in s? */
+static int
+wide(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0xc4)
+			return 1;
+	return 0;
+}
+
 /*
  * squeeze - SA's s/\n+\s*\n+/\x00/gs; s/\s+/ /gs; tr/\x00/\n/ on
  * in[0..n), appended to out.  Linear: a scan starts only at a newline
  * and resumes after the whitespace run it measured.
  */
 static void
-squeeze(const char *in, size_t n, struct buf *out)
+squeeze(const char *in, size_t n, struct buf *out, int uni)
 {
 	const unsigned char *s = (const unsigned char *)in, *end = s + n;
 	const unsigned char *p, *lastnl;
@@ -340,7 +384,7 @@ squeeze(const char *in, size_t n, struct buf *out)
 	while (s < end) {
 		if (*s == '\n') {
 			lastnl = s;
-			for (p = s + 1; p < end && (w = ws_len(p, end)) > 0;
+			for (p = s + 1; p < end && (w = wsl(p, end, uni)) > 0;
 			    p += w)
 				if (*p == '\n')
 					lastnl = p;
@@ -352,7 +396,7 @@ squeeze(const char *in, size_t n, struct buf *out)
 				continue;
 			}
 		}
-		if ((w = ws_len(s, end)) > 0) {
+		if ((w = wsl(s, end, uni)) > 0) {
 			if (!inws)
 				buf_addc(out, ' ');
 			inws = 1;
@@ -545,7 +589,7 @@ build_body(struct msgtext *t, const struct mime *m, const char *msg,
 	const struct mime_part *mp;
 	const char *rnd, *subj, *type;
 	size_t rlen;
-	int i;
+	int i, chars = 0;
 
 	for (i = 0; i < m->nparts; i++) {
 		if (!is_leaf(m, i))
@@ -559,7 +603,7 @@ build_body(struct msgtext *t, const struct mime *m, const char *msg,
 			continue;
 		part_decode(m, mp, msg, msglen, &dec);
 		buf_reset(&u);
-		normalize(mp->charset, buf_str(&dec), dec.len, &u, 0);
+		chars |= normalize(mp->charset, buf_str(&dec), dec.len, &u, 0);
 		rnd = buf_str(&u);
 		rlen = u.len;
 		memset(&h, 0, sizeof(h));
@@ -567,6 +611,8 @@ build_body(struct msgtext *t, const struct mime *m, const char *msg,
 			html_render(&h, buf_str(&u), u.len);
 			rnd = buf_str(&h.text);
 			rlen = h.text.len;
+			/* entities above U+00FF upgrade the Perl string */
+			chars |= wide(rnd, rlen);
 		}
 		if (rlen > MSGTEXT_BODY_SCAN)
 			t->flags |= MSGTEXT_TRUNCATED;
@@ -584,7 +630,10 @@ build_body(struct msgtext *t, const struct mime *m, const char *msg,
 		buf_addc(&all, '\n');
 	} else
 		buf_addc(&all, '\n');
-	squeeze(buf_str(&text), text.len, &all);
+	/* a Perl byte string: entities stay Latin-1 bytes, ASCII \s */
+	if (!chars)
+		to_latin1(&text);
+	squeeze(buf_str(&text), text.len, &all, chars);
 	short_lines(buf_str(&all), all.len, &t->body);
 	buf_free(&text);
 	buf_free(&dec);
@@ -715,7 +764,7 @@ decode_header(const char *name, const char *v, size_t n)
 		} else
 			buf_addc(&a, v[k]);
 	if (count8(buf_str(&a), a.len)) {
-		normalize("UTF-8", buf_str(&a), a.len, &b, 0);
+		(void)normalize("UTF-8", buf_str(&a), a.len, &b, 0);
 		buf_reset(&a);
 		buf_add(&a, buf_str(&b), b.len);
 		buf_reset(&b);
@@ -735,7 +784,7 @@ decode_header(const char *name, const char *v, size_t n)
 			curcs[cslen] = '\0';
 			if (!inword || strcasecmp(curcs, lastcs) != 0) {
 				if (inword)
-					normalize(lastcs, buf_str(&sect),
+					(void)normalize(lastcs, buf_str(&sect),
 					    sect.len, &b, 1);
 				buf_reset(&sect);
 				strcpy(lastcs, curcs);
@@ -755,13 +804,13 @@ decode_header(const char *name, const char *v, size_t n)
 			continue;
 		}
 		if (inword)
-			normalize(lastcs, buf_str(&sect), sect.len, &b, 1);
+			(void)normalize(lastcs, buf_str(&sect), sect.len, &b, 1);
 		inword = 0;
 		buf_reset(&sect);
 		buf_addc(&b, *s++);
 	}
 	if (inword)
-		normalize(lastcs, buf_str(&sect), sect.len, &b, 1);
+		(void)normalize(lastcs, buf_str(&sect), sect.len, &b, 1);
 	buf_free(&a);
 	buf_free(&sect);
 	if (b.data == NULL)
