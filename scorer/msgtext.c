@@ -825,7 +825,7 @@ add_header(struct msgtext *t, const char *h, size_t n)
 	const char *colon = memchr(h, ':', n), *v, *e;
 	struct msgtext_hdr *x;
 	size_t klen, vlen;
-	struct buf d = BUF_INIT;
+	struct buf d = BUF_INIT, sv = BUF_INIT;
 	const char *p;
 
 	if (colon == NULL)
@@ -837,8 +837,11 @@ add_header(struct msgtext *t, const char *h, size_t n)
 	klen = colon - h;
 	while (klen > 0 && (h[klen - 1] == ' ' || h[klen - 1] == '\t'))
 		klen--;
-	v = colon + 1;
-	vlen = n - (v - h);
+	/* the value's CRLFs are squashed, the name's are not (as SA) */
+	buf_add(&sv, colon + 1, n - (colon + 1 - h));
+	squash_crlf(&sv);
+	v = buf_str(&sv);
+	vlen = sv.len;
 	if (klen > MSGTEXT_HDR_KEY_MAX || vlen > MSGTEXT_HDR_VALUE_MAX) {
 		t->flags |= MSGTEXT_HDR_TRUNCATED;
 		if (klen > MSGTEXT_HDR_KEY_MAX)
@@ -870,6 +873,7 @@ add_header(struct msgtext *t, const char *h, size_t n)
 		p++;
 	x->dec = decode_header(x->name, p, e - p);
 	buf_free(&d);
+	buf_free(&sv);
 }
 
 /* parse_headers - the top header block, split into fields as
@@ -880,16 +884,17 @@ parse_headers(struct msgtext *t, const char *msg, size_t len)
 	const char *s = msg, *end = msg + len, *nl;
 	struct buf cur = BUF_INIT;
 	size_t ll;
-	int have = 0;
+	int have = 0, cr;
 
 	while (s < end) {
 		nl = memchr(s, '\n', end - s);
 		ll = nl ? (size_t)(nl - s) : (size_t)(end - s);
-		if (ll > 0 && s[ll - 1] == '\r')
+		cr = ll > 0 && s[ll - 1] == '\r';
+		if (cr)
 			ll--;
 		if (ll > 0 && (s[0] == ' ' || s[0] == '\t')) {
 			buf_add(&cur, s, ll);
-			buf_addc(&cur, '\n');
+			buf_adds(&cur, cr ? "\r\n" : "\n");
 			have = 1;
 		} else {
 			if (have)
@@ -899,7 +904,7 @@ parse_headers(struct msgtext *t, const char *msg, size_t len)
 			if (ll == 0 || (ll >= 2 && s[0] == '-' && s[1] == '-'))
 				break;
 			buf_add(&cur, s, ll);
-			buf_addc(&cur, '\n');
+			buf_adds(&cur, cr ? "\r\n" : "\n");
 			have = 1;
 		}
 		s = nl ? nl + 1 : end;
