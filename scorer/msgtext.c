@@ -160,6 +160,24 @@ charset_sane(const char *name)
 	    "0123456789_.:+-") == n;
 }
 
+/* charset_alias - Encode's name for charsets glibc iconv spells otherwise */
+static const char *
+charset_alias(const char *cs)
+{
+	static const char *alias[][2] = {
+		{ "ks_c_5601-1987", "CP949" }, { "ks_c_5601", "CP949" },
+		{ "ksc5601", "CP949" }, { "x-sjis", "SHIFT_JIS" },
+		{ "x-euc-jp", "EUC-JP" }, { "x-gbk", "GBK" },
+		{ "iso-8859-8-i", "ISO-8859-8" }, { "utf8", "UTF-8" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcasecmp(cs, alias[i][0]) == 0)
+			return alias[i][1];
+	return cs;
+}
+
 /*
  * conv - iconv in[0..n) from charset cs to UTF-8 onto out; strict: -1
  * (out unchanged) on an invalid sequence, lax: U+FFFD for each bad byte.
@@ -257,7 +275,7 @@ normalize(const char *cs, const char *in, size_t n, struct buf *out,
 		else if (match_ci(RE_UTF8, cs))
 			chset = "UTF-8";
 		else
-			chset = cs;
+			chset = charset_alias(cs);
 		if (!(tried_utf8 && strcmp(chset, "UTF-8") == 0))
 			ok = conv(chset, in, n, out, insist);
 	}
@@ -1084,32 +1102,32 @@ first_address(const char *s, size_t n, struct buf *addr, struct buf *name)
 	return addr->len > 0 && memchr(addr->data, '@', addr->len) != NULL;
 }
 
-/* trim_name - the phrase cleaned as get(:name): quotes, spaces */
+/* trim_name - the phrase cleaned as get(:name) does: quotes of the
+ * quoted-strings dropped, whitespace collapsed and trimmed, one pair
+ * of single quotes removed */
 static void
 trim_name(struct buf *b)
 {
 	struct buf o = BUF_INIT;
 	const char *p = buf_str(b), *e = p + b->len;
-	int sp = 0;
+	int sp = 1;
 
-	while (p < e && *p == ' ')
-		p++;
-	while (e > p && e[-1] == ' ')
-		e--;
-	if (e - p >= 2 && *p == '"' && e[-1] == '"')
-		p++, e--;
 	for (; p < e; p++) {
-		if (*p == ' ') {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
 			if (!sp)
 				buf_addc(&o, ' ');
 			sp = 1;
 			continue;
 		}
+		if (*p == '"')
+			continue;
 		sp = 0;
 		if (*p == '\\' && p + 1 < e)
 			p++;
 		buf_addc(&o, *p);
 	}
+	if (o.len > 0 && o.data[o.len - 1] == ' ')
+		buf_trunc(&o, o.len - 1);
 	if (o.len >= 2 && o.data[0] == '\'' && o.data[o.len - 1] == '\'') {
 		memmove(o.data, o.data + 1, o.len - 2);
 		buf_trunc(&o, o.len - 2);
