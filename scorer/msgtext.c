@@ -20,6 +20,15 @@
  * (ISO-8859-1 read as Windows-1252) through iconv; if that fails,
  * ASCII stays; else Windows-1252 (as SA's guess and, without
  * Encode::Detect, its last resort), U+FFFD for the bytes it lacks.
+ * When no part needed decoding Perl keeps the body as bytes: then HTML
+ * entities below U+0100 come out as Latin-1 bytes and only ASCII
+ * whitespace is squeezed; otherwise the text is UTF-8 and Unicode \s
+ * (NBSP, U+2000-200A...) counts as whitespace.
+ * Headers: the top header block as Message.pm splits it (ends at an
+ * empty line or a "--" line; a field without a colon is dropped; names
+ * cut at 256 bytes, values at 8192); values unfolded, trimmed, 8-bit
+ * text normalised, RFC 2047 words decoded (not in Received, Date,
+ * Message-ID, References, In-Reply-To, MIME-Version, List-*).
  * Bounds: lib/mime limits (depth 30, 1000 parts), 8 MiB of body and of
  * rawbody text, 5000 header fields of 8192 bytes; every step is linear
  * (searches for cut points look at bounded windows only).
