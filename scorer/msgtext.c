@@ -29,6 +29,8 @@
  * cut at 256 bytes, values at 8192); values unfolded, trimmed, 8-bit
  * text normalised, RFC 2047 words decoded (not in Received, Date,
  * Message-ID, References, In-Reply-To, MIME-Version, List-*).
+ * Before MIME parsing the body gets Message.pm's cut of blank-line runs
+ * (more than 20 whitespace-only lines: the first and the last 19 stay).
  * Bounds: lib/mime limits (depth 30, 1000 parts), 8 MiB of body and of
  * rawbody text, 5000 header fields of 8192 bytes; every step is linear
  * (searches for cut points look at bounded windows only).
@@ -904,8 +906,9 @@ add_header(struct msgtext *t, const char *h, size_t n)
 }
 
 /* parse_headers - the top header block, split into fields as
- * Message.pm does: ends at an empty line or a line starting "--" */
-static void
+ * Message.pm does: ends at an empty line or a line starting "--";
+ * returns the offset of the body */
+static size_t
 parse_headers(struct msgtext *t, const char *msg, size_t len)
 {
 	const char *s = msg, *end = msg + len, *nl;
@@ -928,7 +931,11 @@ parse_headers(struct msgtext *t, const char *msg, size_t len)
 				add_header(t, buf_str(&cur), cur.len);
 			buf_reset(&cur);
 			have = 0;
-			if (ll == 0 || (ll >= 2 && s[0] == '-' && s[1] == '-'))
+			if (ll == 0) {
+				s = nl ? nl + 1 : end;
+				break;
+			}
+			if (ll >= 2 && s[0] == '-' && s[1] == '-')
 				break;
 			buf_add(&cur, s, ll);
 			buf_adds(&cur, cr ? "\r\n" : "\n");
@@ -939,6 +946,68 @@ parse_headers(struct msgtext *t, const char *msg, size_t len)
 	if (have)
 		add_header(t, buf_str(&cur), cur.len);
 	buf_free(&cur);
+	return s - msg;
+}
+
+/* blank_line - is s[0..n) whitespace only (Perl /^\s*$/)? */
+static int
+blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')))
+			return 0;
+	return 1;
+}
+
+/*
+ * cut_blank_runs - Message.pm's "merge multiple blank lines": a run of
+ * more than 20 whitespace-only body lines keeps its first line and its
+ * last 19 (a run at the start of the body keeps 2 + 19); body[0..n)
+ * appended to out.  Linear: a ring holds the last 19 line starts.
+ */
+static void
+cut_blank_runs(const char *body, size_t n, struct buf *out)
+{
+	const size_t K = 19;
+	size_t ring[19], off = 0, ll, run = 0, rstart = 0, second = 0;
+	size_t third = 0, tail;
+	const char *nl;
+	int lead = 1;
+
+	while (off <= n) {
+		nl = off < n ? memchr(body + off, '\n', n - off) : NULL;
+		ll = off < n ? (nl ? (size_t)(nl - body - off) + 1 : n - off) : 0;
+		if (ll > 0 && blank_line(body + off, ll)) {
+			if (run == 0)
+				rstart = off;
+			if (run == 1)
+				second = off;
+			if (run == 2)
+				third = off;
+			ring[run % K] = off;
+			run++;
+			off += ll;
+			continue;
+		}
+		/* the run (if any) ends before off */
+		if (run > 0) {
+			if ((lead ? run - 1 : run) > 20) {
+				tail = ring[(run - K) % K];
+				buf_add(out, body + rstart,
+				    (lead ? third : second) - rstart);
+				buf_add(out, body + tail, off - tail);
+			} else
+				buf_add(out, body + rstart, off - rstart);
+			run = 0;
+		}
+		lead = 0;
+		if (ll == 0)
+			break;
+		buf_add(out, body + off, ll);
+		off += ll;
+	}
 }
 
 /* msgtext_parse - build t from the message msg[0..len) */
@@ -947,18 +1016,19 @@ msgtext_parse(struct msgtext *t, const char *msg, size_t len)
 {
 	struct mime m;
 	struct buf fix = BUF_INIT;
+	size_t body;
 
 	memset(t, 0, sizeof(*t));
-	parse_headers(t, msg, len);
+	body = parse_headers(t, msg, len);
 	/* SA reads a header that starts with a continuation line as one
 	 * field; lib/mime would take it all for body: give it a name */
-	if (len > 0 && (msg[0] == ' ' || msg[0] == '\t')) {
-		buf_reserve(&fix, len + 3);
+	buf_reserve(&fix, len + 3);
+	if (len > 0 && (msg[0] == ' ' || msg[0] == '\t'))
 		buf_add(&fix, "X:", 2);
-		buf_add(&fix, msg, len);
-		msg = fix.data;
-		len = fix.len;
-	}
+	buf_add(&fix, msg, body);
+	cut_blank_runs(msg + body, len - body, &fix);
+	msg = fix.data;
+	len = fix.len;
 	memset(&m, 0, sizeof(m));
 	mime_parse(&m, msg, len, NULL);
 	t->mime_flags = m.flags;
