@@ -1116,10 +1116,11 @@ skip_comment(const char *s, const char *end)
  * comments dropped, one level of quotes removed) onto name.
  */
 static int
-first_address(const char *s, size_t n, struct buf *addr, struct buf *name)
+first_address(const char *s, size_t n, struct buf *addr, struct buf *name,
+    size_t *used)
 {
-	const char *end = s + n, *p, *lt = NULL, *stop = end, *q;
-	int inq = 0;
+	const char *end = s + n, *p, *lt = NULL, *stop = end, *q, *s0 = s;
+	int inq = 0, ok;
 
 	for (p = s; p < end; p++) {
 		if (inq) {
@@ -1141,12 +1142,21 @@ first_address(const char *s, size_t n, struct buf *addr, struct buf *name)
 			break;
 		}
 	}
+	*used = stop < end ? (size_t)(stop - s0) + 1 : n;
 	if (lt != NULL) {
 		q = memchr(lt, '>', end - lt);
+		/* past the mailbox: the next "," after ">" */
+		p = q ? memchr(q, ',', end - q) : NULL;
+		*used = p ? (size_t)(p - s0) + 1 : n;
+		ok = 1;
 		for (p = lt + 1; p < (q ? q : end); p++)
-			if (!ws_len((const unsigned char *)p,
+			if (ws_len((const unsigned char *)p,
 			    (const unsigned char *)end))
+				ok = 0;		/* not an address */
+			else
 				buf_addc(addr, *p);
+		if (!ok)
+			buf_reset(addr);
 		/* the phrase before "<": comments outside quotes dropped */
 		for (p = s, inq = 0; p < lt; p++) {
 			if (!inq && *p == '(') {
@@ -1231,7 +1241,7 @@ msgtext_header(const struct msgtext *t, const char *request, struct buf *out)
 	struct buf a = BUF_INIT, nm = BUF_INIT;
 	char name[MSGTEXT_HDR_KEY_MAX + 1];
 	const char *c, *mod;
-	size_t n, total;
+	size_t n, total, pos, used;
 	int raw = 0, addr = 0, getname = 0, first = 0, last = 0, i, found;
 
 	memset(&l, 0, sizeof(l));
@@ -1296,30 +1306,36 @@ msgtext_header(const struct msgtext *t, const char *request, struct buf *out)
 			found = 1;
 			continue;
 		}
-		buf_reset(&a);
-		buf_reset(&nm);
-		if (!first_address(l.text.data + l.off[i], l.len[i], &a, &nm))
-			continue;
-		if (addr) {
-			if (a.len == 0)
+		/* every mailbox of the line, the first that has one wins */
+		for (pos = 0; !found && pos < l.len[i]; pos += used) {
+			buf_reset(&a);
+			buf_reset(&nm);
+			if (!first_address(l.text.data + l.off[i] + pos,
+			    l.len[i] - pos, &a, &nm, &used))
 				continue;
-			buf_add(out, buf_str(&a), a.len);
-			found = 1;
-			break;
-		}
-		trim_name(&nm);
-		if (nm.len == 0)
-			continue;
-		if (!raw) {
-			char *d = decode_header("", buf_str(&nm), nm.len);
+			if (addr) {
+				if (a.len == 0)
+					continue;
+				buf_add(out, buf_str(&a), a.len);
+				found = 1;
+				break;
+			}
+			trim_name(&nm);
+			if (nm.len == 0)
+				continue;
+			if (!raw) {
+				char *d = decode_header("", buf_str(&nm),
+				    nm.len);
 
-			buf_adds(out, d);
-			xfree(d);
-			trim_name(out);
-		} else
-			buf_add(out, buf_str(&nm), nm.len);
-		found = 1;
-		break;
+				buf_adds(out, d);
+				xfree(d);
+				trim_name(out);
+			} else
+				buf_add(out, buf_str(&nm), nm.len);
+			found = 1;
+		}
+		if (found)
+			break;
 	}
 	lines_free(&l);
 	buf_free(&a);
