@@ -638,6 +638,18 @@ test_headers(void)
 	TEST_IS_STR(t.body.text.data, "\xc3\xa9\xc3\xa9 x\nbody ",
 	    "subject first");
 	msgtext_free(&t);
+
+	/* values checked against SA 4.0.1's get() */
+	msgtext_parse(&t, "To: v-list@x.org, RPM-List <rpm@x.net>\r\n"
+	    "Cc: <Undisclosed Recipients@x.com>, ok@y.org\r\n\r\nb\r\n",
+	    91);
+	TEST_IS_STR(msgtext_header(&t, "To:name", &b), "RPM-List",
+	    ":name: the first mailbox that has a name");
+	TEST_IS_STR(msgtext_header(&t, "To:addr", &b), "v-list@x.org",
+	    ":addr: the first mailbox");
+	TEST_IS_STR(msgtext_header(&t, "Cc:addr", &b), "ok@y.org",
+	    ":addr: spaces in <> are no address");
+	msgtext_free(&t);
 	buf_free(&b);
 }
 
