@@ -3,7 +3,8 @@
  *
  * Exports TEST_OK(cond, fmt...), TEST_IS_INT, TEST_IS_STR, TEST_DONE(),
  * and TEST_FATAL(stmt) which asserts that stmt takes a log_fatal or
- * log_panic path (caught through log_set_exit_hook and a longjmp).
+ * log_panic path (caught through log_set_exit_hook and a longjmp);
+ * test_now() and test_slow() for tests with time bounds.
  * A unit test is a main() that calls these; prove reads its output.
  */
 #ifndef TEST_H
@@ -11,12 +12,40 @@
 
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
 static int test_n, test_failed;
 static jmp_buf test_jmp;
+
+/* test_now - monotonic seconds, for time bounds */
+static double __attribute__((unused))
+test_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * test_slow - the factor for time bounds: MAILSIFT_TEST_SLOW (e.g. 30
+ * under valgrind), times 5 under AddressSanitizer
+ */
+static double __attribute__((unused))
+test_slow(void)
+{
+	const char *s = getenv("MAILSIFT_TEST_SLOW");
+	double f = s && atof(s) > 1 ? atof(s) : 1.0;
+
+#if defined(__SANITIZE_ADDRESS__)
+	f *= 5;
+#endif
+	return f;
+}
 
 static void __attribute__((unused))
 test_exit_hook(int status)
