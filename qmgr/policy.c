@@ -13,17 +13,10 @@
  * Runs in qmgr's event loop; the quarantine copy is the only disk work
  * (rare: infected mail).
  */
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/time.h>
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -206,81 +199,6 @@ rcpt_category(const struct job *j, int i)
 	default:
 		return V_CLEAN;
 	}
-}
-
-/* quarantine_store - keep a copy for the blocked recipients */
-static int
-quarantine_store(struct job *j, const int *which, const char *reason)
-{
-	struct queue_env e;
-	struct buf path = BUF_INIT, extra = BUF_INIT, tmp = BUF_INIT;
-	long long off, done = 0;
-	ssize_t n;
-	int fd, i, rc = -1;
-
-	queue_env_init(&e);
-	snprintf(e.id, sizeof(e.id), "%s", j->id);
-	e.arrival_sec = j->env.arrival_sec;
-	e.arrival_usec = j->env.arrival_usec;
-	e.client_addr = xstrdup(j->env.client_addr);
-	e.client_port = xstrdup(j->env.client_port);
-	e.client_name = xstrdup(j->env.client_name);
-	e.helo = xstrdup(j->env.helo);
-	e.proto = xstrdup(j->env.proto);
-	e.xf = j->env.xf;		/* borrowed: not freed below */
-	e.sender = xstrdup(j->env.sender);
-	e.mail_params = xstrdup(j->env.mail_params);
-	for (i = 0; i < j->env.nrcpt; i++)
-		if (which[i])
-			queue_env_add_rcpt(&e, j->env.rcpt[i].addr,
-			    j->env.rcpt[i].params);
-	buf_addf(&tmp, "quarantine/.%s", j->id);
-	qmgr_path(&path, "quarantine", j->id);
-	fd = open(buf_str(&tmp), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600);
-	if (fd < 0) {
-		log_warn("%s: cannot create %s: %m", j->id, buf_str(&tmp));
-		goto out;
-	}
-	if (queue_write_envelope(fd, &e) < 0)
-		goto fail;
-	off = e.msg_off;
-	while (done < j->env.msg_len) {
-		loff_t in = j->env.msg_off + done, o = off + done;
-
-		n = copy_file_range(j->queue_fd, &in, fd, &o,
-		    (size_t)(j->env.msg_len - done), 0);
-		if (n <= 0)
-			goto fail;
-		done += n;
-	}
-	e.msg_len = j->env.msg_len;
-	e.hash = j->env.hash;
-	e.dot_lines = j->env.dot_lines;
-	buf_addf(&extra, "X-Quarantine-ID: <%s>\r\n", j->id);
-	buf_addf(&extra, "X-Mailsift-Alert: %s\r\n", reason);
-	if (queue_finish(fd, &e) < 0 ||
-	    queue_pwrite(fd, extra.data, extra.len, off + e.msg_len) < 0 ||
-	    queue_set_extra(fd, &e, off + e.msg_len, (long long)extra.len,
-	    0) < 0 ||
-	    fdatasync(fd) < 0 || rename(buf_str(&tmp), buf_str(&path)) < 0)
-		goto fail;
-	rc = 0;
-	qmgr_stat_count("quarantined");
-	log_info("%s: quarantined as %s (%s)", j->id, j->id, reason);
-fail:
-	if (rc < 0) {
-		log_warn("%s: cannot write the quarantine copy: %m", j->id);
-		unlink(buf_str(&tmp));
-	}
-	close(fd);
-out:
-	memset(&e.xf, 0, sizeof(e.xf));
-	queue_env_free(&e);
-	buf_free(&path);
-	buf_free(&tmp);
-	buf_free(&extra);
-	return rc;
 }
 
 /*

@@ -144,6 +144,7 @@ int	policy_apply(struct job *);
 long long policy_headers(const struct job *, struct buf *);
 
 /* quarantine.c */
+int	quarantine_store(struct job *, const int *which, const char *reason);
 int	quarantine_request(int fd, struct ipc_msg *);
 void	release_done(struct job *);
 

@@ -1,7 +1,8 @@
 /*
- * quarantine.c - mailsiftctl's view of $queue_directory/quarantine:
- * list the messages kept there, release one (deliver it to the
- * recipients it was kept for) or delete it.
+ * quarantine.c - $queue_directory/quarantine: the copy the policy keeps
+ * of a discarded or bounced message (quarantine_store), and
+ * mailsiftctl's view of it: list the messages kept there, release one
+ * (deliver it to the recipients it was kept for) or delete it.
  *
  * A quarantined message is a queue file (policy.c writes it) whose
  * extra header block names the reason (X-Mailsift-Alert).  A release
@@ -43,6 +44,96 @@ send_status(int fd, const char *fail)
 		ipc_add(&m, "reason", fail);
 	(void)ipc_send(fd, &m, -1);
 	ipc_msg_free(&m);
+}
+
+/* copy_region - len bytes from offset from_off of from to to_off of to */
+static int
+copy_region(int from, long long from_off, int to, long long to_off,
+    long long len)
+{
+	loff_t in = from_off, out = to_off;
+	ssize_t n;
+
+	while (len > 0) {
+		n = copy_file_range(from, &in, to, &out, (size_t)len, 0);
+		if (n <= 0)
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * quarantine_store - keep a copy of j's message for the recipients
+ * marked in which (the blocked ones), its reason in the extra block;
+ * fdatasync'ed before it is renamed into place.  -1 if it could not be
+ * written: the caller must not discard the message then.
+ */
+int
+quarantine_store(struct job *j, const int *which, const char *reason)
+{
+	struct queue_env e;
+	struct buf path = BUF_INIT, extra = BUF_INIT, tmp = BUF_INIT;
+	long long off;
+	int fd, i, rc = -1;
+
+	queue_env_init(&e);
+	snprintf(e.id, sizeof(e.id), "%s", j->id);
+	e.arrival_sec = j->env.arrival_sec;
+	e.arrival_usec = j->env.arrival_usec;
+	e.client_addr = xstrdup(j->env.client_addr);
+	e.client_port = xstrdup(j->env.client_port);
+	e.client_name = xstrdup(j->env.client_name);
+	e.helo = xstrdup(j->env.helo);
+	e.proto = xstrdup(j->env.proto);
+	e.xf = j->env.xf;		/* borrowed: not freed below */
+	e.sender = xstrdup(j->env.sender);
+	e.mail_params = xstrdup(j->env.mail_params);
+	for (i = 0; i < j->env.nrcpt; i++)
+		if (which[i])
+			queue_env_add_rcpt(&e, j->env.rcpt[i].addr,
+			    j->env.rcpt[i].params);
+	buf_addf(&tmp, "quarantine/.%s", j->id);
+	qmgr_path(&path, "quarantine", j->id);
+	fd = open(buf_str(&tmp), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		log_warn("%s: cannot create %s: %m", j->id, buf_str(&tmp));
+		goto out;
+	}
+	if (queue_write_envelope(fd, &e) < 0)
+		goto fail;
+	off = e.msg_off;
+	if (copy_region(j->queue_fd, j->env.msg_off, fd, off,
+	    j->env.msg_len) < 0)
+		goto fail;
+	e.msg_len = j->env.msg_len;
+	e.hash = j->env.hash;
+	e.dot_lines = j->env.dot_lines;
+	buf_addf(&extra, "X-Quarantine-ID: <%s>\r\n", j->id);
+	buf_addf(&extra, "X-Mailsift-Alert: %s\r\n", reason);
+	if (queue_finish(fd, &e) < 0 ||
+	    queue_pwrite(fd, extra.data, extra.len, off + e.msg_len) < 0 ||
+	    queue_set_extra(fd, &e, off + e.msg_len, (long long)extra.len,
+	    0) < 0 ||
+	    fdatasync(fd) < 0 || rename(buf_str(&tmp), buf_str(&path)) < 0)
+		goto fail;
+	rc = 0;
+	qmgr_stat_count("quarantined");
+	log_info("%s: quarantined as %s (%s)", j->id, j->id, reason);
+fail:
+	if (rc < 0) {
+		log_warn("%s: cannot write the quarantine copy: %m", j->id);
+		unlink(buf_str(&tmp));
+	}
+	close(fd);
+out:
+	memset(&e.xf, 0, sizeof(e.xf));
+	queue_env_free(&e);
+	buf_free(&path);
+	buf_free(&tmp);
+	buf_free(&extra);
+	return rc;
 }
 
 /* reason_of - the X-Mailsift-Alert value of a quarantine file */
@@ -123,59 +214,54 @@ list(int fd)
 	buf_free(&rc);
 }
 
-/* release - deliver a quarantined message to its recipients */
+/*
+ * release - deliver a quarantined message to its recipients: a copy
+ * under a new id goes through reinject like a DSN, mailsiftctl waits
+ * for its outcome on fd; the quarantined file is left as it is
+ */
 static int
 release(int fd, const char *id)
 {
 	struct buf from = BUF_INIT, to = BUF_INIT, err = BUF_INIT;
 	struct job *j;
-	struct stat st;
-	int qf, out = -1;
-	loff_t in_off = 0, out_off = 0;
-	ssize_t n;
+	long long src;
+	int qf;
 
 	qmgr_path(&from, "quarantine", id);
-	if ((qf = open(buf_str(&from), O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(qf, &st) < 0) {
+	if ((qf = open(buf_str(&from), O_RDONLY | O_CLOEXEC)) < 0) {
 		send_status(fd, "no such message in the quarantine");
-		if (qf >= 0)
-			close(qf);
 		buf_free(&from);
 		return -1;
 	}
 	j = xcalloc(1, sizeof(*j));
 	j->client_fd = -1;
+	j->queue_fd = -1;
 	j->rj_fd = -1;
 	j->tk_fd = -1;
 	j->ctl_fd = -1;
 	j->internal = 1;
 	queue_env_init(&j->env);
-	queue_new_id(j->id, sizeof(j->id));
-	snprintf(j->dir, sizeof(j->dir), "active");
-	qmgr_path(&to, "active", j->id);
-	out = open(buf_str(&to), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0 || flock(out, LOCK_EX | LOCK_NB) < 0)
-		goto fail;
-	while (in_off < st.st_size) {
-		n = copy_file_range(qf, &in_off, out, &out_off,
-		    (size_t)(st.st_size - in_off), 0);
-		if (n <= 0)
-			goto fail;
-	}
-	j->queue_fd = out;
-	out = -1;
-	/* the copy gets its own id, so that it is a message of its own */
-	if (queue_read_envelope(j->queue_fd, &j->env, &err) < 0) {
+	if (queue_read_envelope(qf, &j->env, &err) < 0) {
 		log_warn("%s: quarantine file unreadable: %s", id,
 		    buf_str(&err));
 		goto fail;
 	}
+	/* the copy is a message of its own: new id, no extra block yet */
+	src = j->env.msg_off;
+	queue_new_id(j->id, sizeof(j->id));
 	snprintf(j->env.id, sizeof(j->env.id), "%s", j->id);
-	if (queue_write_envelope(j->queue_fd, &j->env) < 0)
+	j->env.extra_off = j->env.extra_len = j->env.skip_len = 0;
+	snprintf(j->dir, sizeof(j->dir), "active");
+	qmgr_path(&to, "active", j->id);
+	j->queue_fd = open(buf_str(&to), O_RDWR | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0600);
+	if (j->queue_fd < 0 || flock(j->queue_fd, LOCK_EX | LOCK_NB) < 0 ||
+	    queue_write_envelope(j->queue_fd, &j->env) < 0 ||
+	    copy_region(qf, src, j->queue_fd, j->env.msg_off,
+	    j->env.msg_len) < 0 || queue_finish(j->queue_fd, &j->env) < 0) {
+		log_warn("%s: cannot release: %m", id);
 		goto fail;
-	if (ftruncate(j->queue_fd, j->env.msg_off + j->env.msg_len) < 0 ||
-	    queue_finish(j->queue_fd, &j->env) < 0)
-		goto fail;
+	}
 	j->env.state = QUEUE_RECEIVED;
 	j->ctl_fd = fd;
 	event_del(fd);
@@ -187,11 +273,9 @@ release(int fd, const char *id)
 	buf_free(&err);
 	return 0;
 fail:
-	log_warn("%s: cannot release: %m", id);
 	send_status(fd, "cannot copy the message out of the quarantine");
-	if (out >= 0)
-		close(out);
-	unlink(buf_str(&to));
+	if (to.len)
+		unlink(buf_str(&to));
 	close(qf);
 	job_free(j);
 	buf_free(&from);
