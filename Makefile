@@ -130,7 +130,8 @@ asan:
 	@$(MAKE) --no-print-directory SAN=1 all unit
 	@set -e; for t in build/asan/test/*; do echo "== $$t"; $$t; done
 
-bench: deps all
+bench: all
+	@./tools/setup-deps bench
 	./bench/throughput
 	./bench/scan
 
