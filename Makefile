@@ -32,7 +32,7 @@ endif
 CFLAGS	?= $(OPT)
 CFLAGS	+= -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib $(SANFLAGS)
+	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -I/usr/include/libexttextcat $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
 LDLIBS	:= -lbsd -lpcre2-8 -larchive -pthread
 
@@ -51,7 +51,7 @@ SCANNER_SRC	:= scanner/scanner.c scanner/clamd.c scanner/engine.c \
 		   scanner/banned.c scanner/clamdproto.c
 
 PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject \
-	   $(B)/scanner
+	   $(B)/scanner $(B)/scorer $(B)/sacheck
 
 UNIT_SRC := $(wildcard lib/*_test.c)
 UNIT_BIN := $(UNIT_SRC:lib/%.c=$(O)/test/%)
@@ -105,11 +105,22 @@ $(O)/test/banned_test: $(O)/scanner/banned_test.o $(O)/scanner/banned.o \
 
 # scorer/: every X_test.c is a unit test linked with the scorer's modules
 # (all of scorer/*.c but the tests and the program's main, scorer.c).
-SCORER_MOD	:= $(filter-out scorer/scorer.c %_test.c,$(wildcard scorer/*.c))
+# sacheck.c is a developer's command-line front end (scores files).
+SCORER_MOD	:= $(filter-out scorer/scorer.c scorer/sacheck.c %_test.c,\
+		   $(wildcard scorer/*.c))
 SCORER_UNIT	:= $(patsubst scorer/%.c,$(O)/test/%,$(wildcard scorer/*_test.c))
+SCORER_LIBS	:= -lexttextcat-2.0
 $(O)/test/%_test: $(O)/scorer/%_test.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)
+
+$(B)/scorer: $(O)/scorer/scorer.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)
+
+$(B)/sacheck: $(O)/scorer/sacheck.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)
 
 unit: $(UNIT_BIN) $(CLAM_UNIT_BIN) $(O)/test/clamdproto_test \
 	$(O)/test/banned_test $(SCORER_UNIT)

@@ -16,7 +16,9 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "html.h"
 #include "mime.h"
+#include "uri.h"
 
 #define MSGTEXT_LINE_MAX	2048	/* SA MAX_BODY_LINE_LENGTH */
 #define MSGTEXT_BODY_SCAN	50000	/* SA body_part_scan_size */
@@ -53,6 +55,13 @@ struct msgtext {
 	int			 nhdr;
 	int			 flags;		/* MSGTEXT_* */
 	int			 mime_flags;	/* struct mime flags */
+	/* kept for uri rules and the evals (filled by msgtext_parse) */
+	struct mime		 mime;		/* the MIME tree of the message */
+	struct html		*html;		/* each rendered text/html part */
+	int			*html_part;	/* its index in mime.part */
+	int			 nhtml;
+	struct uri_list		 uris;		/* SA's get_uri_list: text and
+						   HTML URIs, canonical forms */
 };
 
 void		 msgtext_parse(struct msgtext *, const char *, size_t);

@@ -1,0 +1,68 @@
+/*
+ * check.h - score one message against a SpamAssassin rule set: run the
+ * header, body, rawbody, full, uri, mimeheader, eval and meta rules in
+ * SpamAssassin's order and add up the scores of the score set in use.
+ *
+ * Exports struct check_opts, struct check_hit, struct check_result, the
+ * CHECK_* flags, check_new, check_free, check_message,
+ * check_result_free, check_tests_string, check_disabled_format.
+ * The message is hostile: every regex runs under a match limit and the
+ * whole check under a time budget; a runaway rule costs that rule only.
+ */
+#ifndef CHECK_H
+#define CHECK_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "saconf.h"
+
+struct check_opts {
+	int		 score_set;	/* 0..3: (net ? 1 : 0) + (bayes ? 2 : 0) */
+	uint32_t	 match_limit;	/* PCRE2 match limit a regex run */
+	uint32_t	 depth_limit;	/* PCRE2 depth limit */
+	double		 time_budget;	/* seconds for one message, 0: none */
+};
+
+struct check_hit {
+	int		 rule;		/* index in the saconf */
+	double		 score;		/* what it added (0 for "__") */
+	int		 count;		/* matches (tflags multiple) */
+};
+
+#define CHECK_TIMEOUT		0x0001	/* time budget spent: rules skipped */
+#define CHECK_RULE_ABORTED	0x0002	/* a regex hit its match limit */
+#define CHECK_TRUNCATED		0x0004	/* the message was cut (size) */
+
+struct check_env {
+	const char	*env_from;	/* envelope sender or NULL */
+	const char	*const *rcpt;	/* envelope recipients or NULL */
+	int		 nrcpt;
+};
+
+struct check_result {
+	double		 score;		/* sum of counted hits */
+	double		 required;	/* required_score */
+	int		 is_spam;	/* score >= required */
+	struct check_hit *hit;		/* counted rules that hit (not "__"),
+					   sorted by name as SA's tests= */
+	int		 nhit;
+	int		 flags;		/* CHECK_* */
+	int		 aborted;	/* rules stopped by a limit */
+	char		*lang;		/* language guess or NULL */
+	double		 elapsed;	/* seconds */
+};
+
+struct checker;
+
+struct checker	*check_new(struct saconf *, const struct check_opts *);
+void		 check_free(struct checker *);
+int		 check_message(struct checker *, const char *, size_t,
+		    const struct check_env *, struct check_result *);
+void		 check_result_free(struct check_result *);
+void		 check_tests_string(const struct checker *,
+		    const struct check_result *, struct buf *);
+void		 check_disabled_format(const struct checker *, struct buf *);
+struct saconf	*check_conf(const struct checker *);
+
+#endif
