@@ -45,7 +45,7 @@ MAILSIFTCTL_SRC	:= master/mailsiftctl.c
 SMTPD_SRC	:= $(wildcard smtpd-in/*.c)
 QMGR_SRC	:= qmgr/qmgr.c qmgr/job.c qmgr/dedup.c qmgr/received.c qmgr/bounce.c \
 		   qmgr/dirsync.c qmgr/takeover.c qmgr/rjpool.c qmgr/scan.c \
-		   qmgr/policy.c qmgr/quarantine.c
+		   qmgr/policy.c qmgr/quarantine.c qmgr/score.c
 REINJECT_SRC	:= qmgr/reinject.c qmgr/reinject_smtp.c
 SCANNER_SRC	:= scanner/scanner.c scanner/clamd.c scanner/engine.c \
 		   scanner/banned.c scanner/clamdproto.c

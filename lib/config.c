@@ -557,3 +557,17 @@ config_split_free(char **v)
 		xfree(v[i]);
 	xfree(v);
 }
+
+/*
+ * config_str - the value of the string parameter name in c, or NULL when
+ * there is no such parameter or it is not a string
+ */
+const char *
+config_str(const struct config *c, const char *name)
+{
+	int i = param_index(name, strlen(name));
+
+	if (i < 0 || strcmp(config_params[i].type, "STR") != 0)
+		return NULL;
+	return *(char *const *)((const char *)c + param_offset[i]);
+}

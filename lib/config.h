@@ -47,6 +47,7 @@ struct config	*config_load_lenient(const char *dir, struct buf *err);
 void		 config_free(struct config *);
 void		 config_dump(const struct config *, int changed_only,
 		    struct buf *out);
+const char	*config_str(const struct config *, const char *name);
 char		**config_split(const char *, int *count);
 void		 config_split_free(char **);
 

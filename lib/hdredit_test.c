@@ -1,7 +1,7 @@
 /*
  * hdredit_test.c - unit tests of hdredit.c: the subject tag on plain,
  * folded, repeated, missing and already tagged subjects, messages with
- * no header or no body, and input cut short.
+ * no header or no body, input cut short; X-Spam-* fields stripped.
  */
 #include <string.h>
 
@@ -61,6 +61,24 @@ main(void)
 			TEST_OK(skip == cases[i].skip, "%s: skip %zu",
 			    cases[i].what, skip);
 		}
+	}
+	/* stripping a sender's X-Spam-* fields, folded lines included */
+	{
+		const char *in = "X-Spam-Flag: NO\r\nFrom: a\r\nx-spam-status:"
+		    " No,\r\n\ttests=none\r\nSubject: s\r\nX-Spammy: k\r\n"
+		    "\r\nX-Spam-Flag: body\r\n";
+
+		buf_reset(&out);
+		rc = hdr_edit(in, strlen(in), "[SPAM] ", "X-Spam-", &out,
+		    &skip);
+		TEST_OK(rc == 0 && strcmp(buf_str(&out), "From: a\r\n"
+		    "Subject: [SPAM] s\r\nX-Spammy: k\r\n") == 0,
+		    "strip X-Spam-*: \"%s\"", buf_str(&out));
+		buf_reset(&out);
+		rc = hdr_edit(in, strlen(in), NULL, "X-Spam-", &out, &skip);
+		TEST_OK(rc == 0 && strcmp(buf_str(&out), "From: a\r\n"
+		    "Subject: s\r\nX-Spammy: k\r\n") == 0,
+		    "strip without a tag: \"%s\"", buf_str(&out));
 	}
 	buf_free(&out);
 	TEST_DONE();

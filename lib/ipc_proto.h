@@ -53,6 +53,19 @@
  *                                       viruses= banned= unchecked= ...
  *   request=reload                   -> status=ok (reload in background)
  *
+ * qmgr -> scorer (private/scorer), one connection per message, served
+ *   by one process of the scorer pool:
+ *   request=score id=ID off=N len=N from=SENDER, fd: the queue file
+ *                                    -> status=ok score=S required=R
+ *                                       tests=NAME=PTS,... flags=N ms=N
+ *   A closed connection or no answer within score_time_limit (plus a
+ *   margin): the message goes on unscored (no spam headers), logged.
+ *
+ * mailsiftctl -> scorer (private/scorer):
+ *   request=rules                    -> text=LINE packets (active rules
+ *                                       per type, disabled rules and
+ *                                       why), then end=1
+ *
  * mailsiftctl -> qmgr (private/qmgr):
  *   request=quarantine op=list       -> one packet per message (id=
  *                                       date= sender= rcpts= size=
@@ -77,5 +90,6 @@
 #define IPC_QMGR_SOCKET		"private/qmgr"
 #define IPC_REINJECT_SOCKET	"private/reinject"
 #define IPC_SCANNER_SOCKET	"private/scanner"
+#define IPC_SCORER_SOCKET	"private/scorer"
 
 #endif

@@ -7,13 +7,15 @@
  *   queue     the queue files and their state (from qmgr)
  *   quarantine list | release ID | delete ID
  *             messages kept by the content policy (from qmgr)
+ *   rules     the scorer's SpamAssassin rules: how many of each type are
+ *             active, which are disabled and why
  *   reload    re-read the configuration (keeps the old one if bad)
  *   stop      stop gracefully
  *   conf [-d|-n|-s]  parameters: all, defaults (-d), changed only (-n),
  *             a commented sample configuration (-s)
  * Exit status: 0 done, 1 failed (not running, refused), 2 usage.
  *
- * Inputs: replies from mailsiftd, qmgr and the scanner (trusted local peers, still
+ * Inputs: replies from mailsiftd, qmgr, the scanner and a scorer (trusted local peers, still
  * decoded strictly by ipc.c).  Runs as root.
  */
 #include <sys/socket.h>
@@ -410,12 +412,50 @@ cmd_conf(int argc, char **argv)
 	return 0;
 }
 
+/* cmd_rules - what a scorer process says about its rules */
+static int
+cmd_rules(void)
+{
+	struct buf path = BUF_INIT;
+	struct ipc_msg m;
+	int fd, rc = 1;
+
+	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_SCORER_SOCKET);
+	fd = connect_to(buf_str(&path), "the scorer");
+	buf_free(&path);
+	if (fd < 0)
+		return 1;
+	ipc_msg_init(&m);
+	/* a scorer loads its rules before it accepts: allow for that */
+	if (request(fd, "rules") == 0) {
+		while (ipc_recv(fd, &m, timeout_ms + 60000) == 1) {
+			if (ipc_get(&m, "end")) {
+				rc = 0;
+				break;
+			}
+			if (strcmp(get(&m, "status"), "ok") != 0) {
+				fprintf(stderr, "mailsiftctl: %s\n",
+				    get(&m, "reason"));
+				break;
+			}
+			printf("%s\n", get(&m, "text"));
+			ipc_msg_reset(&m);
+		}
+	}
+	if (rc)
+		fprintf(stderr, "mailsiftctl: no complete answer from the "
+		    "scorer\n");
+	ipc_msg_free(&m);
+	close(fd);
+	return rc;
+}
+
 /* usage - say how to call us */
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: mailsiftctl [-c CONFDIR] status|stats|queue|"
-	    "reload|stop|conf [-d|-n|-s]|\n"
+	    "rules|reload|stop|conf [-d|-n|-s]|\n"
 	    "       quarantine list|release ID|delete ID\n");
 	exit(2);
 }
@@ -464,6 +504,8 @@ main(int argc, char **argv)
 		return cmd_stats();
 	if (strcmp(cmd, "queue") == 0 && argc == 1)
 		return cmd_queue();
+	if (strcmp(cmd, "rules") == 0 && argc == 1)
+		return cmd_rules();
 	if ((strcmp(cmd, "reload") == 0 || strcmp(cmd, "stop") == 0) &&
 	    argc == 1)
 		return cmd_simple(cmd);

@@ -429,7 +429,7 @@ load_services(const struct config *c, struct buf *err)
 	struct buf path = BUF_INIT;
 
 	buf_addf(&path, "%s/master.cf", confdir);
-	head = service_parse(buf_str(&path), err);
+	head = service_parse(buf_str(&path), c, err);
 	buf_free(&path);
 	if (head == NULL)
 		return NULL;
@@ -764,7 +764,7 @@ main(int argc, char **argv)
 		struct service *chk;
 
 		buf_addf(&path, "%s/master.cf", confdir);
-		if ((chk = service_parse(buf_str(&path), &err)) == NULL)
+		if ((chk = service_parse(buf_str(&path), config, &err)) == NULL)
 			log_fatal("%s", buf_str(&err));
 		check_programs(chk);
 		while (chk) {

@@ -52,7 +52,9 @@ struct service {
 };
 
 /* service.c */
-struct service	*service_parse(const char *path, struct buf *err);
+struct config;
+struct service	*service_parse(const char *path, const struct config *,
+		    struct buf *err);
 void		 service_free(struct service *);
 int		 service_same_listener(const struct service *,
 		    const struct service *);

@@ -6,6 +6,9 @@
  * followed by "-o name=value" lines that start with white space.  An
  * inet service's name is its listen address (host:port); a unix
  * service listens on $queue_directory/private/NAME (SOCK_SEQPACKET).
+ * An inet service named $param takes its address from that mailsift.cf
+ * parameter, and a line whose parameter is empty is skipped with its
+ * -o lines (spamd_listen: the spamd protocol only when configured).
  *
  * Inputs: master.cf (trusted, human-written: every error names the
  * line).  Runs as root in the master.
@@ -42,13 +45,31 @@ valid_command(const char *s)
 
 /* parse_line - one service line into a new struct service */
 static struct service *
-parse_line(char *line, const char *where, struct buf *err)
+parse_line(char *line, const char *where, const struct config *c,
+    struct buf *err, int *skipped)
 {
 	char **f;
+	const char *pv;
 	int n;
 	struct service *s;
 
+	*skipped = 0;
 	f = config_split(line, &n);
+	if (n > 0 && f[0][0] == '$') {
+		if ((pv = config_str(c, f[0] + 1)) == NULL) {
+			buf_addf(err, "%s: service %s: no such mailsift.cf "
+			    "parameter", where, f[0]);
+			config_split_free(f);
+			return NULL;
+		}
+		if (*pv == '\0') {
+			*skipped = 1;
+			config_split_free(f);
+			return NULL;
+		}
+		xfree(f[0]);
+		f[0] = xstrdup(pv);
+	}
 	if (n != 8) {
 		buf_addf(err, "%s: expected 8 columns (service type private "
 		    "unpriv chroot wakeup maxproc command), found %d", where, n);
@@ -150,12 +171,12 @@ add_args(struct service *s, char *line, const char *where, struct buf *err)
 
 /* service_parse - read master.cf; NULL with err on any error */
 struct service *
-service_parse(const char *path, struct buf *err)
+service_parse(const char *path, const struct config *c, struct buf *err)
 {
 	FILE *fp;
 	char *line = NULL, where[512];
 	size_t cap = 0;
-	int lineno = 0;
+	int lineno = 0, skipping = 0;
 	struct service *head = NULL, **tail = &head, *s, *last = NULL, *t;
 
 	if ((fp = fopen(path, "r")) == NULL) {
@@ -172,6 +193,8 @@ service_parse(const char *path, struct buf *err)
 		if (*p == '#' || *p == '\0')
 			continue;
 		if (isspace((unsigned char)line[0])) {
+			if (skipping)
+				continue;
 			if (last == NULL) {
 				buf_addf(err, "%s: continuation line without "
 				    "a service", where);
@@ -181,8 +204,11 @@ service_parse(const char *path, struct buf *err)
 				goto bad;
 			continue;
 		}
-		if ((s = parse_line(line, where, err)) == NULL)
+		if ((s = parse_line(line, where, c, err, &skipping)) == NULL) {
+			if (skipping)
+				continue;
 			goto bad;
+		}
 		for (t = head; t; t = t->next) {
 			if (strcmp(t->name, s->name) == 0) {
 				buf_addf(err, "%s: service %s already defined "

@@ -50,6 +50,7 @@ struct stage {
 };
 static const struct stage stages[] = {
 	{ "scan", scan_start },		/* scan.c: viruses, banned parts */
+	{ "score", score_start },	/* score.c: spam score */
 	{ NULL, NULL },
 };
 
@@ -100,6 +101,7 @@ job_free(struct job *j)
 		*pp = j->next;
 	event_timer_cancel(j->deadline);
 	scan_forget(j);
+	score_forget(j);
 	if (j->ctl_fd >= 0) {
 		event_del(j->ctl_fd);
 		close(j->ctl_fd);

@@ -1,13 +1,17 @@
 /*
- * policy.c - what happens to a message once the scanner has spoken:
- * its content category (VIRUS > BANNED > UNCHECKED > CLEAN), each
+ * policy.c - what happens to a message once the scanner and the scorer
+ * have spoken: its content category (VIRUS > BANNED > UNCHECKED > SPAM
+ * > CLEAN; SPAM is a score of sa_kill_level or more), each
  * recipient's destiny (pass, discard, bounce, reject, tempfail, from
  * final_*_destiny and the bypass lists), the SMTP replies of blocked
  * recipients in amavisd-new's words, the header lines added to what is
  * delivered, the quarantine copy and the virus_admin notice.
  *
  * Exports policy_init, policy_all_bypass, policy_apply,
- * policy_headers.  Inputs: the job and the scanner's verdict; the
+ * policy_headers, policy_sender_listed.  The spam headers and levels are
+ * amavisd-new's (sa_tag_level: X-Spam-Status, -Score, -Level, -Flag;
+ * sa_tag2_level: spam, "Yes" and the subject tag; sa_kill_level:
+ * final_spam_destiny; sa_dsn_cutoff_level: no bounce above it).  Inputs: the job and the scanner's verdict; the
  * virus name and banned reason come from hostile mail and are cleaned
  * (printable ASCII, bounded) before they reach a reply or a header.
  * Runs in qmgr's event loop; the quarantine copy is the only disk work
@@ -15,6 +19,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -50,6 +55,43 @@ destiny(const char *s)
 
 static pcre2_code *fake_re;	/* viruses_that_fake_sender, compiled */
 
+/* amavisd-new's spam levels; an empty parameter is "undefined" */
+struct level {
+	const char	*name;
+	double		 v;
+	int		 set;
+};
+static struct level tag_level = { "sa_tag_level", 0, 0 };
+static struct level tag2_level = { "sa_tag2_level", 0, 0 };
+static struct level kill_level = { "sa_kill_level", 0, 0 };
+static struct level dsn_cutoff = { "sa_dsn_cutoff_level", 0, 0 };
+
+/* parse_level - a level parameter; -1 with why */
+static int
+parse_level(struct level *l, const char *value, struct buf *why)
+{
+	char *end;
+
+	l->set = 0;
+	if (*value == '\0')
+		return 0;
+	l->v = strtod(value, &end);
+	if (end == value || *end != '\0') {
+		buf_addf(why, "parameter %s: bad value \"%s\" (a score such as "
+		    "6.31 expected, or empty)", l->name, value);
+		return -1;
+	}
+	l->set = 1;
+	return 0;
+}
+
+/* reached - does score s reach level l (an undefined one never)? */
+static int
+reached(const struct level *l, double s)
+{
+	return l->set && s >= l->v;
+}
+
 /*
  * policy_init - check the destinies and compile viruses_that_fake_sender;
  * -1 with why
@@ -63,6 +105,7 @@ policy_init(struct buf *why)
 		{ "final_virus_destiny", cf->final_virus_destiny },
 		{ "final_banned_destiny", cf->final_banned_destiny },
 		{ "final_unchecked_destiny", cf->final_unchecked_destiny },
+		{ "final_spam_destiny", cf->final_spam_destiny },
 	};
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE at;
@@ -76,6 +119,11 @@ policy_init(struct buf *why)
 			    p[i].name, p[i].value);
 			return -1;
 		}
+	if (parse_level(&tag_level, cf->sa_tag_level, why) < 0 ||
+	    parse_level(&tag2_level, cf->sa_tag2_level, why) < 0 ||
+	    parse_level(&kill_level, cf->sa_kill_level, why) < 0 ||
+	    parse_level(&dsn_cutoff, cf->sa_dsn_cutoff_level, why) < 0)
+		return -1;
 	if (cf->viruses_that_fake_sender[0] == '\0')
 		return 0;
 	fake_re = pcre2_compile((PCRE2_SPTR)cf->viruses_that_fake_sender,
@@ -142,6 +190,21 @@ policy_all_bypass(const struct job *j, const char *list)
 		if (!listed(j->env.rcpt[i].addr, list))
 			return 0;
 	return 1;
+}
+
+/* policy_sender_listed - is j's envelope sender in list? (not <>) */
+int
+policy_sender_listed(const struct job *j, const char *list)
+{
+	return j->env.sender && *j->env.sender && listed(j->env.sender, list);
+}
+
+/* is_spam_for - does recipient i get j as spam (sa_kill_level)? */
+static int
+is_spam_for(const struct job *j, int i)
+{
+	return j->spam_scored && reached(&kill_level, j->spam_score) &&
+	    !listed(j->env.rcpt[i].addr, cf->bypass_spam_checks);
 }
 
 /* clean - a hostile name made fit for a reply or a header */
@@ -211,13 +274,16 @@ rcpt_category(const struct job *j, int i)
 int
 policy_apply(struct job *j)
 {
-	struct buf w = BUF_INIT, r = BUF_INIT;
+	struct buf w = BUF_INIT, r = BUF_INIT, ws = BUF_INIT;
 	int i, d, left = 0, keep = 0, fake_logged = 0, blocked, *which;
+	int spam = 0, dsn_logged = 0;
 	enum verdict cat;
-	const char *dname;
+	const char *dname, *reason;
 
 	which = xcalloc((size_t)j->env.nrcpt, sizeof(int));
 	what(&w, j);
+	if (j->spam_scored)
+		buf_addf(&ws, "SPAM, score=%.3f", j->spam_score);
 	for (i = 0; i < j->env.nrcpt; i++) {
 		j->pol[i] = D_PASS;
 		if (j->suppressed[i])
@@ -227,6 +293,21 @@ policy_apply(struct job *j)
 		    cat == V_BANNED ? cf->final_banned_destiny :
 		    cat == V_UNCHECKED ? cf->final_unchecked_destiny : "pass";
 		d = cat == V_CLEAN ? D_PASS : destiny(dname);
+		reason = buf_str(&w);
+		if (cat == V_CLEAN && is_spam_for(j, i)) {
+			spam++;
+			d = destiny(cf->final_spam_destiny);
+			reason = buf_str(&ws);
+			if (d == D_BOUNCE && reached(&dsn_cutoff,
+			    j->spam_score)) {
+				/* likely a forged sender: no backscatter */
+				if (!dsn_logged++)
+					log_info("%s: spam scoring %.3f >= "
+					    "sa_dsn_cutoff_level: no DSN, "
+					    "discarded", j->id, j->spam_score);
+				d = D_DISCARD;
+			}
+		}
 		if (d < 0)
 			d = D_TEMPFAIL;		/* checked at start: unreachable */
 		if (d == D_BOUNCE && cat == V_VIRUS &&
@@ -246,19 +327,19 @@ policy_apply(struct job *j)
 		switch (d) {
 		case D_DISCARD:
 			buf_addf(&r, "250 2.7.1 Ok, discarded, id=%s - %s",
-			    j->id, buf_str(&w));
+			    j->id, reason);
 			keep = which[i] = 1;
 			break;
 		case D_BOUNCE:
 		case D_REJECT:
 			buf_addf(&r, "550 5.7.1 Message content rejected, id=%s "
-			    "- %s", j->id, buf_str(&w));
+			    "- %s", j->id, reason);
 			if (d == D_BOUNCE)
 				keep = which[i] = 1;
 			break;
 		default:
 			buf_addf(&r, "451 4.5.0 Error in processing, id=%s - %s",
-			    j->id, buf_str(&w));
+			    j->id, reason);
 			break;
 		}
 		xfree(j->reply[i]);
@@ -274,8 +355,16 @@ policy_apply(struct job *j)
 	    j->verdict == V_UNCHECKED)
 		log_info("%s: %s, %d of %d recipients pass", j->id,
 		    buf_str(&w), left, j->env.nrcpt);
+	if (j->spam_scored)
+		qmgr_stat_count(reached(&tag2_level, j->spam_score) ? "spam" :
+		    "ham");
+	if (spam) {
+		qmgr_stat_count("spam_killed");
+		log_info("%s: %s >= sa_kill_level for %d recipients: %s",
+		    j->id, buf_str(&ws), spam, cf->final_spam_destiny);
+	}
 	if (keep && cf->quarantine && quarantine_store(j, which,
-	    buf_str(&w)) < 0) {
+	    j->verdict != V_CLEAN ? buf_str(&w) : buf_str(&ws)) < 0) {
 		/* without the copy a discard would lose the message */
 		for (i = 0; i < j->env.nrcpt; i++) {
 			if (!which[i])
@@ -295,17 +384,20 @@ policy_apply(struct job *j)
 		notify_admin(j, buf_str(&w), keep && cf->quarantine);
 	xfree(which);
 	buf_free(&w);
+	buf_free(&ws);
 	buf_free(&r);
 	return left;
 }
 
 /*
- * tag_subject - append the message's header with tag in front of its
- * Subject; the length of the original header it replaces, or 0 when it
- * cannot be edited (too long, cut short, unreadable: mail passes as is)
+ * edit_header - append the message's header with tag (or NULL) in front
+ * of its Subject and without the fields starting with strip (or NULL);
+ * the length of the original header it replaces, or 0 when it cannot be
+ * edited (too long, cut short, unreadable: mail passes as is)
  */
 static long long
-tag_subject(const struct job *j, const char *tag, struct buf *out)
+edit_header(const struct job *j, const char *tag, const char *strip,
+    struct buf *out)
 {
 	size_t len = j->env.msg_len < HDR_EDIT_MAX ? (size_t)j->env.msg_len :
 	    HDR_EDIT_MAX, skip = 0;
@@ -314,16 +406,116 @@ tag_subject(const struct job *j, const char *tag, struct buf *out)
 	ssize_t n;
 
 	n = pread(j->queue_fd, p, len, j->env.msg_off);
-	buf_adds(&t, tag);
-	buf_addc(&t, ' ');		/* mailsift.cf values lose a last blank */
-	if (n != (ssize_t)len ||
-	    hdr_tag_subject(p, len, buf_str(&t), out, &skip) < 0) {
-		log_warn("%s: header not editable: no subject tag", j->id);
+	if (tag) {
+		buf_adds(&t, tag);
+		buf_addc(&t, ' ');	/* mailsift.cf values lose a last blank */
+	}
+	if (n != (ssize_t)len || hdr_edit(p, len, tag ? buf_str(&t) : NULL,
+	    strip, out, &skip) < 0) {
+		log_warn("%s: header not editable: no subject tag, X-Spam "
+		    "fields of the sender kept", j->id);
 		skip = 0;
 	}
 	xfree(p);
 	buf_free(&t);
 	return (long long)skip;
+}
+
+/* points - a score as amavisd-new writes it: %.3f, no trailing zeros */
+static void
+points(struct buf *out, double v)
+{
+	char s[64];
+	size_t n;
+
+	snprintf(s, sizeof(s), "%.3f", v);
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '0')
+		n--;
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	s[n] = '\0';
+	buf_adds(out, strcmp(s, "-0") == 0 ? "0" : s);
+}
+
+/* fold - add word to a header being built, folding before 78 columns */
+static void
+fold(struct buf *out, size_t *col, const char *word, size_t n)
+{
+	if (*col + 1 + n > 78) {
+		buf_adds(out, "\r\n ");
+		*col = 1;
+	} else {
+		buf_addc(out, ' ');
+		(*col)++;
+	}
+	buf_add(out, word, n);
+	*col += n;
+}
+
+/*
+ * spam_headers - amavisd-new's X-Spam-* lines when j's score reaches
+ * sa_tag_level (or it is undefined); returns 1 when the score reaches
+ * sa_tag2_level (spam: the subject is tagged)
+ */
+static int
+spam_headers(const struct job *j, struct buf *out)
+{
+	struct buf t = BUF_INIT;
+	const char *p, *c;
+	size_t col;
+	int spam, i, n;
+
+	if (!j->spam_scored || (tag_level.set &&
+	    j->spam_score < tag_level.v))
+		return 0;
+	spam = reached(&tag2_level, j->spam_score);
+	buf_addf(out, "X-Spam-Flag: %s\r\n", spam ? "YES" : "NO");
+	buf_adds(out, "X-Spam-Score: ");
+	points(out, j->spam_score);
+	buf_adds(out, "\r\nX-Spam-Level: ");
+	n = j->spam_score < 0 ? 0 : j->spam_score > 64 ? 64 :
+	    (int)j->spam_score;
+	for (i = 0; i < n; i++)
+		buf_addc(out, '*');
+	buf_adds(out, "\r\nX-Spam-Status: ");
+	buf_adds(out, spam ? "Yes," : "No,");
+	col = strlen("X-Spam-Status: No,") + spam;
+	buf_adds(&t, "score=");
+	points(&t, j->spam_score);
+	fold(out, &col, t.data, t.len);
+	if (tag_level.set) {
+		buf_reset(&t);
+		buf_adds(&t, "tagged_above=");
+		points(&t, tag_level.v);
+		fold(out, &col, t.data, t.len);
+	}
+	if (tag2_level.set) {
+		buf_reset(&t);
+		buf_adds(&t, "required=");
+		points(&t, tag2_level.v);
+		fold(out, &col, t.data, t.len);
+	}
+	/* tests=[A=1.2, B=0.5], each test a word */
+	buf_reset(&t);
+	buf_adds(&t, "tests=[");
+	if (*j->spam_tests == '\0') {
+		buf_adds(&t, "]");
+		fold(out, &col, t.data, t.len);
+	}
+	for (p = j->spam_tests; *p; p = c ? c + 1 : p + strlen(p)) {
+		c = strchr(p, ',');
+		buf_add(&t, p, c ? (size_t)(c - p) : strlen(p));
+		buf_addc(&t, c ? ',' : ']');
+		fold(out, &col, t.data, t.len);
+		buf_reset(&t);
+	}
+	buf_reset(&t);
+	buf_adds(&t, "autolearn=disabled");
+	fold(out, &col, t.data, t.len);
+	buf_adds(out, "\r\n");
+	buf_free(&t);
+	return spam;
 }
 
 /*
@@ -337,6 +529,7 @@ policy_headers(const struct job *j, struct buf *out)
 	struct buf w = BUF_INIT;
 	const char *tag = NULL;
 	long long skip = 0;
+	int spam;
 
 	if (j->scan_virus)
 		buf_addf(out, "X-Virus-Scanned: %s\r\n", cf->x_header_line);
@@ -357,11 +550,17 @@ policy_headers(const struct job *j, struct buf *out)
 		tag = cf->undecipherable_subject_tag;
 		break;
 	default:
-		return 0;
+		break;
 	}
-	buf_addf(out, "%s\r\n", buf_str(&w));
+	if (j->verdict != V_CLEAN)
+		buf_addf(out, "%s\r\n", buf_str(&w));
 	buf_free(&w);
-	if (tag && *tag)
-		skip = tag_subject(j, tag, out);
+	spam = spam_headers(j, out);
+	if ((tag == NULL || *tag == '\0') && spam &&
+	    cf->sa_spam_modifies_subj && cf->sa_spam_subject_tag[0])
+		tag = cf->sa_spam_subject_tag;
+	if ((tag && *tag) || j->spam_scored)
+		skip = edit_header(j, tag && *tag ? tag : NULL,
+		    j->spam_scored ? "X-Spam-" : NULL, out);
 	return skip;
 }

@@ -90,6 +90,11 @@ struct job {
 	char			*verdict_name;	/* virus name, banned reason */
 	char			*verdict_why;	/* why unchecked */
 	int			*pol;		/* enum destiny per recipient */
+	/* spam score (score.c, policy.c) */
+	struct spamreq		*score_req;	/* request in flight, or NULL */
+	int			 spam_scored;	/* the values below are set */
+	double			 spam_score, spam_required;
+	char			*spam_tests;	/* "NAME=PTS,..." */
 	int			 ctl_fd;	/* a release: mailsiftctl waits */
 	struct job		*next;
 };
@@ -137,9 +142,14 @@ void	notify_admin(struct job *, const char *what, int quarantined);
 void	scan_start(struct job *);
 void	scan_forget(struct job *);
 
+/* score.c */
+void	score_start(struct job *);
+void	score_forget(struct job *);
+
 /* policy.c */
 int	policy_init(struct buf *);
 int	policy_all_bypass(const struct job *, const char *);
+int	policy_sender_listed(const struct job *, const char *);
 int	policy_apply(struct job *);
 long long policy_headers(const struct job *, struct buf *);
 

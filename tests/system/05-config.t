@@ -59,7 +59,7 @@ missing=; unused=
 for p in $params; do
 	grep -q "^#\{0,1\}$p = " "$MS_TOP/conf/mailsift.cf" || missing="$missing $p"
 	grep -rqw --include='*.c' "$p" "$MS_TOP/master" "$MS_TOP/smtpd-in" \
-		"$MS_TOP/qmgr" "$MS_TOP/scanner" "$MS_TOP/lib" || unused="$unused $p"
+		"$MS_TOP/qmgr" "$MS_TOP/scanner" "$MS_TOP/scorer" "$MS_TOP/lib" || unused="$unused $p"
 done
 is "$missing" "" "every parameter is in conf/mailsift.cf"
 is "$unused" "" "every parameter is used by some program"
