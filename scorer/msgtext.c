@@ -49,6 +49,7 @@
 #include "mem.h"
 #include "mime.h"
 #include "msgtext.h"
+#include "uri.h"
 
 /* lines_push - append one line to l */
 static void
@@ -647,8 +648,15 @@ build_body(struct msgtext *t, const struct mime *m, const char *msg,
 			t->flags |= MSGTEXT_TRUNCATED;
 		buf_add(&text, rnd, scan_cut(rnd, rlen, MSGTEXT_BODY_SCAN,
 		    "\n "));
-		if (dec.len > 0 && strcmp(type, "text/html") == 0)
-			html_free(&h);
+		if (dec.len > 0 && strcmp(type, "text/html") == 0) {
+			/* kept for uri rules and the HTML evals */
+			t->html = xreallocarray(t->html, t->nhtml + 1,
+			    sizeof(*t->html));
+			t->html_part = xreallocarray(t->html_part,
+			    t->nhtml + 1, sizeof(*t->html_part));
+			t->html[t->nhtml] = h;
+			t->html_part[t->nhtml++] = i;
+		}
 		if (text.len > MSGTEXT_MAX_TEXT) {
 			t->flags |= MSGTEXT_TRUNCATED;
 			break;
@@ -1010,11 +1018,37 @@ cut_blank_runs(const char *body, size_t n, struct buf *out)
 	}
 }
 
+/*
+ * build_uris - SA's get_uri_list: the URIs of each rendered body line
+ * (the Subject line too, as _process_text_uri_list reads
+ * get_decoded_stripped_body_text_array) and of every HTML part, each
+ * with the canonical variants uri_list_canonicalize adds
+ */
+static void
+build_uris(struct msgtext *t)
+{
+	struct uri_list raw;
+	int i, k;
+
+	memset(&raw, 0, sizeof(raw));
+	for (i = 0; i < t->body.n; i++)
+		uri_from_text(t->body.text.data + t->body.off[i],
+		    t->body.len[i], &raw);
+	for (i = 0; i < t->nhtml; i++)
+		for (k = 0; k < t->html[i].nuri; k++)
+			uri_list_add(&raw, t->html[i].uri[k].uri,
+			    strlen(t->html[i].uri[k].uri), 0);
+	for (i = 0; i < raw.n; i++)
+		uri_canonical(raw.v[i], &t->uris);
+	if (raw.overflow)
+		t->uris.overflow |= raw.overflow;
+	uri_list_free(&raw);
+}
+
 /* msgtext_parse - build t from the message msg[0..len) */
 void
 msgtext_parse(struct msgtext *t, const char *msg, size_t len)
 {
-	struct mime m;
 	struct buf fix = BUF_INIT;
 	size_t body;
 
@@ -1029,13 +1063,13 @@ msgtext_parse(struct msgtext *t, const char *msg, size_t len)
 	cut_blank_runs(msg + body, len - body, &fix);
 	msg = fix.data;
 	len = fix.len;
-	memset(&m, 0, sizeof(m));
-	mime_parse(&m, msg, len, NULL);
-	t->mime_flags = m.flags;
-	build_body(t, &m, msg, len);
-	build_rawbody(t, &m, msg, len);
-	mime_free(&m);
-	buf_free(&fix);
+	memset(&t->mime, 0, sizeof(t->mime));
+	mime_parse(&t->mime, msg, len, NULL);
+	t->mime_flags = t->mime.flags;
+	build_body(t, &t->mime, msg, len);
+	build_rawbody(t, &t->mime, msg, len);
+	build_uris(t);
+	t->src = fix;	/* the offsets of t->mime point into it */
 }
 
 /* msgtext_free - release what msgtext_parse built */
@@ -1052,6 +1086,13 @@ msgtext_free(struct msgtext *t)
 		xfree(t->hdr[i].dec);
 	}
 	xfree(t->hdr);
+	for (i = 0; i < t->nhtml; i++)
+		html_free(&t->html[i]);
+	xfree(t->html);
+	xfree(t->html_part);
+	uri_list_free(&t->uris);
+	mime_free(&t->mime);
+	buf_free(&t->src);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -1234,8 +1275,32 @@ trim_name(struct buf *b)
  * "MESSAGEID"; left in out (reset first), or NULL when nothing is found.
  * Unsupported modifiers (:host, :domain, :ip, :revip) are ignored.
  */
+static const char *header_get(const struct msgtext *, const char *,
+    struct buf *, int);
+
 const char *
 msgtext_header(const struct msgtext *t, const char *request, struct buf *out)
+{
+	return header_get(t, request, out, 0);
+}
+
+/*
+ * msgtext_header_list - the value a header rule matches: PerMsgStatus
+ * get in list context, joined as Check.pm does ("" when the first
+ * result ends in "\n", else "\n"): every address of :addr, every name
+ * of :name; NULL when nothing is found
+ */
+const char *
+msgtext_header_list(const struct msgtext *t, const char *request,
+    struct buf *out)
+{
+	return header_get(t, request, out, 1);
+}
+
+/* header_get - msgtext_header (all: 0) or msgtext_header_list (1) */
+static const char *
+header_get(const struct msgtext *t, const char *request, struct buf *out,
+    int all)
 {
 	struct msgtext_lines l;
 	struct buf a = BUF_INIT, nm = BUF_INIT;
@@ -1306,8 +1371,10 @@ msgtext_header(const struct msgtext *t, const char *request, struct buf *out)
 			found = 1;
 			continue;
 		}
-		/* every mailbox of the line, the first that has one wins */
-		for (pos = 0; !found && pos < l.len[i]; pos += used) {
+		/* every mailbox of the line, the first that has one wins
+		 * (all: every one) */
+		for (pos = 0; (all || !found) && pos < l.len[i];
+		    pos += used) {
 			buf_reset(&a);
 			buf_reset(&nm);
 			if (!first_address(l.text.data + l.off[i] + pos,
@@ -1316,25 +1383,33 @@ msgtext_header(const struct msgtext *t, const char *request, struct buf *out)
 			if (addr) {
 				if (a.len == 0)
 					continue;
+				if (found)
+					buf_addc(out, '\n');
 				buf_add(out, buf_str(&a), a.len);
 				found = 1;
+				if (all)
+					continue;
 				break;
 			}
 			trim_name(&nm);
 			if (nm.len == 0)
 				continue;
+			if (found)
+				buf_addc(out, '\n');
 			if (!raw) {
 				char *d = decode_header("", buf_str(&nm),
 				    nm.len);
 
-				buf_adds(out, d);
+				buf_reset(&nm);
+				buf_adds(&nm, d);
 				xfree(d);
-				trim_name(out);
+				trim_name(&nm);
+				buf_add(out, buf_str(&nm), nm.len);
 			} else
 				buf_add(out, buf_str(&nm), nm.len);
 			found = 1;
 		}
-		if (found)
+		if (found && !all)
 			break;
 	}
 	lines_free(&l);

@@ -7,7 +7,8 @@
  * MESSAGEID).
  *
  * Exports struct msgtext, struct msgtext_lines, the MSGTEXT_* limits
- * and flags, msgtext_parse, msgtext_free, msgtext_header.  The message
+ * and flags, msgtext_parse, msgtext_free, msgtext_header,
+ * msgtext_header_list.  The message
  * is hostile; see msgtext.c.
  */
 #ifndef MSGTEXT_H
@@ -62,11 +63,15 @@ struct msgtext {
 	int			 nhtml;
 	struct uri_list		 uris;		/* SA's get_uri_list: text and
 						   HTML URIs, canonical forms */
+	struct buf		 src;		/* the message as parsed (blank
+						   runs cut): mime offsets */
 };
 
 void		 msgtext_parse(struct msgtext *, const char *, size_t);
 void		 msgtext_free(struct msgtext *);
 const char	*msgtext_header(const struct msgtext *, const char *,
+		    struct buf *);
+const char	*msgtext_header_list(const struct msgtext *, const char *,
 		    struct buf *);
 void		 msgtext_to_utf8(const char *, const char *, size_t,
 		    struct buf *);
