@@ -165,6 +165,16 @@ score_start(struct job *j)
 	buf_addf(&path, "%s/%s", cf->queue_directory, IPC_SCORER_SOCKET);
 	fd = sock_connect_unix(buf_str(&path), SOCK_SEQPACKET, 1000);
 	buf_free(&path);
+	if (fd < 0 && errno == ENOENT) {
+		/* no scorer line in master.cf: spam checks are off */
+		static int told;
+
+		if (!told++)
+			log_info("no scorer service (%s): mail is not scored "
+			    "for spam", IPC_SCORER_SOCKET);
+		job_stage_done(j);
+		return;
+	}
 	if (fd < 0) {
 		log_warn("%s: not scored for spam: cannot reach the scorer: "
 		    "%m", j->id);

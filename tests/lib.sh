@@ -518,6 +518,16 @@ scanner            unix  y       y      n      -      1       scanner
 EOF
 }
 
+# ms_scorer - add a scorer pool to instance NAME with the stock rules and
+# a local.cf (default: conf/local.cf, the tutorial's): ms_scorer NAME
+# [LOCALCF [MAXPROC]]
+ms_scorer() {
+	local name=$1 lcf=${2:-$MS_TOP/conf/local.cf} n=${3:-2}
+	cp "$lcf" "$T/$name/conf/local.cf"
+	chmod a+r "$T/$name/conf/local.cf"
+	ms_master "$name" "scorer unix y y n - $n scorer"
+}
+
 # ms_testdb - the test signature database (tools/mktestdb), built once
 # into $MS_TESTDB and reused by every test
 MS_TESTDB=${MS_TESTDB:-$MS_TOP/build/testdb}
