@@ -54,6 +54,8 @@
  * sizes, obfuscation ratios) are not collected; an empty href is not
  * listed (SA lists "" and drops it later).
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +218,7 @@ struct render {
 	struct style	 st[HTML_MAX_STYLE];
 	int		 nst, lost;	/* styles on the stack, pushes dropped */
 	int		 basefont;
+	uint64_t	 backhair_seen;	/* shapes a_b seen, bit (a-1)*8+b-1 */
 	struct buf	 base;		/* base href, "" when none */
 	struct buf	 tmp, tmp2;	/* scratch */
 };
@@ -843,6 +846,13 @@ text_style(struct render *r, const struct tag *t)
 		return;
 	}
 	r->st[r->nst++] = ns;
+	/* HTML.pm checks the size after each attribute of the tag */
+	if (t->na > 0) {
+		if (ns.size > r->h->max_size)
+			r->h->max_size = ns.size;
+		else if (ns.size < r->h->min_size)
+			r->h->min_size = ns.size;
+	}
 }
 
 /* invisible - HTML.pm html_font_invisible for the current style */
@@ -864,8 +874,10 @@ invisible(struct render *r)
 			return 1;
 		}
 	}
-	if (s->fg == COLOR_INVALID || s->bg == COLOR_INVALID)
+	if (s->fg == COLOR_INVALID || s->bg == COLOR_INVALID) {
+		r->h->tests |= HTML_T_FONT_INVALID_COLOR;
 		return 1;
+	}
 	return s->size <= 1 || s->none || s->hidden;
 }
 
@@ -891,6 +903,45 @@ put_space(struct render *r, const char *ws)
 	r->last = RUN_SPACE;
 }
 
+/* wordc - not space nor ASCII punctuation (HTML.pm's word class) */
+static int
+wordc(int c)
+{
+	return !isspace_(c) && !((c >= 0x21 && c <= 0x2f) ||
+	    (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) ||
+	    (c >= 0x7b && c <= 0x7e));
+}
+
+/* cut_words - HTML.pm html_text: a word cut by markup counts as
+ * obfuscation; the lengths of both halves (<= 7) as a backhair shape */
+static void
+cut_words(struct render *r, const char *s, size_t n)
+{
+	struct html *h = r->h;
+	const char *p = h->text.data, *e = p + h->text.len, *q;
+	size_t a = 0, b = 0;
+
+	if (wordc((unsigned char)s[0]) && wordc((unsigned char)e[-1]))
+		h->obfuscation++;
+	for (q = e; q > p && wordc((unsigned char)q[-1]) && a < 8; q--)
+		a++;
+	if (a == 0 || a > 7 || (q > p && wordc((unsigned char)q[-1])))
+		return;
+	/* \b before: the run starts at a word boundary (it does: the
+	 * byte before it is not a word character or it starts the text) */
+	while (b < n && b < 8 && wordc((unsigned char)s[b]))
+		b++;
+	if (b == 0 || b > 7 || (b < n && wordc((unsigned char)s[b])))
+		return;
+	/* Perl \b needs \w around it: '_' is not in our class but is \w */
+	if ((b < n && s[b] == '_') || (q > p && q[-1] == '_'))
+		return;
+	if (!(r->backhair_seen & (1ULL << ((a - 1) * 8 + (b - 1))))) {
+		r->backhair_seen |= 1ULL << ((a - 1) * 8 + (b - 1));
+		h->backhair++;
+	}
+}
+
 /* put_text - a text run (already entity-decoded) */
 static void
 put_text(struct render *r, const char *s, size_t n)
@@ -911,6 +962,12 @@ put_text(struct render *r, const char *s, size_t n)
 		return;
 	if (r->in_title)
 		buf_add(&h->title, s, n);
+	if (r->in_a > 0) {
+		buf_add(&h->anchor, s, n);
+		buf_addc(&h->anchor, '\n');
+	}
+	if (n > 0 && h->text.len > 0)
+		cut_words(r, s, n);
 	buf_reset(t);
 	while (s < end) {
 		if (isspace_(*s)) {
@@ -1347,18 +1404,151 @@ html_uri(struct render *r, struct tag *t)
 
 /* ---- tags ---- */
 
+/* ---- HTML.pm statistics (get_results) ---- */
+
+/* inside_get - the open count of a tag name, created on first use;
+ * NULL once HTML_MAX_INSIDE names are known */
+static struct html_inside *
+inside_get(struct html *h, const char *name)
+{
+	int i;
+
+	for (i = 0; i < h->ninside; i++)
+		if (strcmp(h->inside[i].name, name) == 0)
+			return &h->inside[i];
+	if (h->ninside >= HTML_MAX_INSIDE)
+		return NULL;
+	if (h->inside == NULL)
+		h->inside = xcalloc(HTML_MAX_INSIDE, sizeof(*h->inside));
+	snprintf(h->inside[h->ninside].name, sizeof(h->inside[0].name), "%s",
+	    name);
+	return &h->inside[h->ninside++];
+}
+
+/* namespaced - an Office namespace tag (o:p, st1:place), an element */
+static int
+namespaced(const char *n)
+{
+	const char *p;
+
+	if (n[0] == 'o' && n[1] == ':')
+		p = n + 2;
+	else if (n[0] == 's' && n[1] == 't' && n[2] >= '0' && n[2] <= '9') {
+		for (p = n + 2; *p >= '0' && *p <= '9'; p++)
+			;
+		if (*p++ != ':')
+			return 0;
+	} else
+		return 0;
+	if (*p == '\0')
+		return 0;
+	for (; *p; p++)
+		if (!isalnum_(*p) && *p != '_' && *p != '-' &&
+		    !(*p == '/' && p[1] == '\0'))
+			return 0;
+	return 1;
+}
+
+/* dim - an img width or height: "N" or "N%" (times pct), else 0 */
+static double
+dim(const char *v, int pct)
+{
+	const char *p = v;
+	double x = 0;
+
+	if (v == NULL || *p < '0' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		x = x * 10 + (*p - '0');
+	if (*p == '%' && p[1] == '\0')
+		return x * pct;
+	return *p == '\0' ? x : 0;
+}
+
+/* face_ok - a font face list HTML.pm accepts (names of letters,
+ * spaces and dashes, optionally quoted, comma-separated) */
+static int
+face_ok(const char *v)
+{
+	static pcre2_code *re;
+	pcre2_match_data *md;
+	int err, rc;
+	PCRE2_SIZE off;
+
+	if (re == NULL) {
+		re = pcre2_compile((PCRE2_SPTR)"^\\s*[\"'.]?[a-z ][a-z -]*[a-z]"
+		    "\\d?[\"']?(?:,\\s*[\"']?[a-z][a-z -]*[a-z]\\d?[\"']?)*;?$",
+		    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | PCRE2_DOLLAR_ENDONLY,
+		    &err, &off, NULL);
+		if (re == NULL)
+			return 1;
+	}
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)v, strlen(v), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc > 0;
+}
+
+/* html_tests - HTML.pm html_tests on a start tag */
+static void
+html_tests(struct render *r, const struct tag *t)
+{
+	struct html *h = r->h;
+	const char *v, *w;
+	size_t vl;
+
+	if (strcmp(t->name, "font") == 0 &&
+	    (v = attr_get(t, "face", &vl)) != NULL && !face_ok(v))
+		h->tests |= HTML_T_FONT_FACE_BAD;
+	if (strcmp(t->name, "img") == 0 && r->in_a > 0)
+		buf_adds(&h->anchor, "<img>\n");
+	if (strcmp(t->name, "img") == 0 &&
+	    (v = attr_get(t, "width", NULL)) != NULL &&
+	    (w = attr_get(t, "height", NULL)) != NULL) {
+		double wd = dim(v, 8), ht = dim(w, 6);
+
+		h->image_area += (wd <= 0 ? 200 : wd) * (ht <= 0 ? 200 : ht);
+	}
+	if (strcmp(t->name, "form") == 0 &&
+	    (v = attr_get(t, "action", NULL)) != NULL && strcasestr(v,
+	    "mailto:") != NULL)
+		h->tests |= HTML_T_FORM_ACTION_MAILTO;
+	if (strcmp(t->name, "object") == 0 || strcmp(t->name, "embed") == 0)
+		h->tests |= HTML_T_EMBEDS;
+}
+
 /* handle_tag - HTML.pm html_tag for one start or end tag */
 static void
 handle_tag(struct render *r, struct tag *t, int f)
 {
 	const char *n = t->name;
 	int d = t->end ? -1 : 1, *in = NULL;
+	struct html_inside *ins;
 
+	ins = inside_get(r->h, n);
 	r->h->tags++;
+	if (ins == NULL || ins->count == 0)
+		r->h->tags_seen++;
+	if ((f & T_ELEMENT) || namespaced(n)) {
+		if (ins == NULL || ins->count == 0)
+			r->h->elements_seen++;
+	}
+	if (ins != NULL) {
+		ins->count += d;
+		if (ins->count < 0) {
+			ins->count = 0;
+			r->h->all_closed_extra++;
+		}
+	}
 	if (f & T_ELEMENT)
 		r->h->elements++;
-	else if (!(f & T_TRICK))
+	else if (namespaced(n)) {
+		r->h->elements++;
 		return;
+	} else if (!(f & T_TRICK))
+		return;
+	if (!t->end)
+		html_tests(r, t);
 	if (strcmp(n, "script") == 0)
 		in = &r->in_script;
 	else if (strcmp(n, "style") == 0)
@@ -1569,6 +1759,8 @@ html_render(struct html *h, const char *html, size_t len)
 	r->st[0].fg = 0x000000;
 	r->st[0].bg = 0xffffff;
 	r->st[0].size = 3;
+	h->min_size = h->max_size = 3;
+	h->length = len;
 	while (s < end) {
 		q = memchr(s, '<', end - s);
 		if (q == NULL)
@@ -1602,12 +1794,16 @@ html_render(struct html *h, const char *html, size_t len)
 			 * after some point it is missing after any later
 			 * one, so that search is not repeated */
 			q = nodash ? NULL : memmem(s + 3, end - s - 3, "-->", 3);
-			if (q != NULL)
+			if (q != NULL) {
+				buf_add(&h->comment, s - 1, q + 3 - (s - 1));
+				buf_addc(&h->comment, '\n');
 				s = q + 3;
-			else {
+			} else {
 				nodash = 1;
 				if ((q = memchr(s + 3, '>', end - s - 3)) == NULL)
 					goto unterminated;
+				buf_add(&h->comment, s - 1, q + 1 - (s - 1));
+				buf_addc(&h->comment, '\n');
 				s = q + 1;
 			}
 		} else if (*s == '!' && end - s >= 8 &&
@@ -1674,5 +1870,8 @@ html_free(struct html *h)
 	buf_free(&h->invisible);
 	buf_free(&h->title);
 	buf_free(&h->script);
+	buf_free(&h->comment);
+	buf_free(&h->anchor);
+	xfree(h->inside);
 	memset(h, 0, sizeof(*h));
 }

@@ -22,6 +22,19 @@
 #define HTML_UNTERMINATED	0x0008	/* input ended inside a tag/comment */
 #define HTML_LOW_CONTRAST	0x0010	/* text in font color ~ background */
 
+/* html.tests: HTML.pm put_results flags */
+#define HTML_T_FONT_FACE_BAD		0x0001
+#define HTML_T_FONT_INVALID_COLOR	0x0002
+#define HTML_T_FORM_ACTION_MAILTO	0x0004
+#define HTML_T_EMBEDS			0x0008
+
+#define HTML_MAX_INSIDE	512	/* distinct tag names counted */
+
+struct html_inside {
+	char		 name[32];	/* lower case, cut */
+	int		 count;		/* start tags minus end tags, >= 0 */
+};
+
 struct html_uri {
 	char		*uri;		/* as SA's uri_detail key, NUL-ended */
 	char		 tag[12];	/* first tag that referenced it: "a" */
@@ -39,6 +52,20 @@ struct html {
 	int		 tags;		/* start and end tags seen */
 	int		 elements;	/* of them, known HTML elements */
 	int		 closed_extra;	/* end tags without a start tag */
+	/* SA HTML.pm get_results, for the HTMLEval tests */
+	struct html_inside *inside;	/* per tag name: open count */
+	int		 ninside;
+	int		 tags_seen;	/* tags first seen (not inside) */
+	int		 elements_seen;
+	int		 all_closed_extra;	/* any tag closed unopened */
+	double		 image_area;	/* img width x height, summed */
+	int		 min_size, max_size;	/* font sizes seen (3) */
+	size_t		 length;	/* input bytes */
+	int		 obfuscation;	/* word runs cut by tags */
+	int		 backhair;	/* distinct cut shapes */
+	int		 tests;		/* HTML_T_* */
+	struct buf	 comment;	/* comments, each ending "\n" */
+	struct buf	 anchor;	/* anchor texts, each ending "\n" */
 	/* private: URI hash set */
 	int		*uri_hash;
 	size_t		 uri_hsize;
