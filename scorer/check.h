@@ -49,6 +49,8 @@ struct check_result {
 	int		 nhit;
 	int		 flags;		/* CHECK_* */
 	int		 aborted;	/* rules stopped by a limit */
+	struct check_hit *sub;		/* "__" rules that hit, by name */
+	int		 nsub;
 	char		*lang;		/* language guess or NULL */
 	double		 elapsed;	/* seconds */
 };

@@ -1,0 +1,1123 @@
+/*
+ * check.c - score one message against a SpamAssassin 4.0.1 rule set, as
+ * Plugin/Check.pm check_main does.
+ *
+ * Exports check_new, check_free, check_message, check_result_free,
+ * check_tests_string, check_disabled_format, check_conf.
+ *
+ * check_new prepares the set once: eval arguments parsed as Conf/Parser
+ * pack_eval_args does, eval functions bound (or the rule disabled with
+ * the reason), header requests shared between rules, the rules of the
+ * score set sorted in SA's order (priority, then head, head eval, body,
+ * uri, body eval, rawbody, rawbody eval, full, full eval), metas in
+ * dependency order, and for body and rawbody rules a multi-line copy
+ * of the pattern that is tried once on the whole text before the
+ * per-line loop (a superset of the per-line matches).
+ *
+ * As in SA a rule whose score in the set is 0 never runs, a meta runs
+ * when its score is not 0 and every meta it names has run (a rule that
+ * did not run counts 0), "__" rules run but add nothing and are left
+ * out of the hit list, tflags multiple adds the score for every match
+ * (up to maxhits), net evals run only in sets 1 and 3, learn evals in
+ * sets 2 and 3, and the total is rounded to 3 decimals before it is
+ * compared with required_score.
+ *
+ * The message is hostile (network input; runs unprivileged in the
+ * scorer).  Every PCRE2 match runs under the match and depth limits of
+ * struct check_opts: a rule that reaches one stops for this message
+ * (CHECK_RULE_ABORTED, one log line per message naming the rules), the
+ * others still run; once the time budget is spent the remaining regex
+ * rules are skipped (CHECK_TIMEOUT).  One checker may serve several
+ * threads: everything a message changes lives in check_message's
+ * frame (match data and JIT stack allocated once per message).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "check.h"
+#include "evals.h"
+#include "log.h"
+#include "mem.h"
+#include "meta.h"
+#include "msgtext.h"
+#include "relays.h"
+#include "saconf.h"
+
+/* type order inside one priority band (Check.pm check_main) */
+enum {
+	T_HEAD, T_HEAD_EVAL, T_BODY, T_URI, T_BODY_EVAL, T_RAWBODY,
+	T_RAWBODY_EVAL, T_FULL, T_FULL_EVAL, T_META, T_NONE
+};
+
+/* what a header rule asks for beyond msgtext_header_list */
+enum { PS_NONE, PS_RELAYS, PS_ENVFROM };
+
+struct crule {
+	struct saconf_rule *r;
+	int		 idx;		/* in the saconf */
+	int		 tord;		/* T_* */
+	int		 run;		/* runs in this score set */
+	double		 score;		/* in this score set */
+	int		 counted;	/* not a "__" rule */
+	int		 multiple, maxhits, nosubject;
+	eval_fn		 fn;
+	int		 argc;
+	char		**argv;
+	int		 hslot;		/* header request, -1: none */
+	int		 pseudo;	/* PS_* */
+	pcre2_code	*pre;		/* multi-line prefilter or NULL */
+	int		 pre_own;	/* pre is ours to free */
+	int		 rmin, rmax, concat;	/* mimeheader tflags */
+};
+
+struct checker {
+	struct saconf	*conf;
+	struct check_opts opts;
+	struct crule	*cr;		/* one per saconf rule */
+	int		 n;
+	int		*order;		/* non-meta rules to run, in order */
+	int		 norder;
+	int		*metas;		/* metas, dependencies first */
+	int		 nmetas;
+	char		**hreq;		/* distinct header requests */
+	int		 nhreq;
+};
+
+/* state of one message */
+struct run {
+	const struct checker *ck;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack	*jit;
+	double		*val;		/* tests_already_hit */
+	unsigned char	*ran;		/* exists in tests_already_hit */
+	struct buf	*hval;		/* header values by slot */
+	signed char	*hstate;	/* 0 unknown, 1 defined, -1 undef */
+	struct msgtext	*mt;
+	struct relays	*relays;
+	const struct check_env *env;
+	struct buf	 aborted;	/* names, for the log */
+	struct check_result *res;
+	double		 t0;
+	int		 timeout;
+};
+
+/* now - monotonic seconds */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * parse_args - Conf/Parser pack_eval_args: quoted strings ('' or ""),
+ * or unquoted [\d.:A-Za-z-]+, separated by commas; qw(a b) is split
+ * on white space; returns -1 when something is left over
+ */
+static int
+parse_args(const char *s, int *argc, char ***argv)
+{
+	char **v = NULL;
+	int n = 0;
+	const char *e;
+	char q;
+
+	*argc = 0;
+	*argv = NULL;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (*s) {
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		if (*s == '\'' || *s == '"') {
+			q = *s++;
+			/* .*? then the quote followed by "," or the end */
+			for (e = s; *e; e++) {
+				const char *t = e + 1;
+
+				if (*e != q)
+					continue;
+				while (*t == ' ' || *t == '\t')
+					t++;
+				if (*t == ',' || *t == '\0')
+					break;
+			}
+			if (*e != q)
+				goto bad;
+			v[n++] = xstrndup(s, e - s);
+			s = e + 1;
+		} else if (strncmp(s, "qw", 2) == 0 && s[2] &&
+		    strchr("([{</|!", s[2])) {
+			char close = s[2] == '(' ? ')' : s[2] == '[' ? ']' :
+			    s[2] == '{' ? '}' : s[2] == '<' ? '>' : s[2];
+			const char *w;
+
+			s += 3;
+			if ((e = strchr(s, close)) == NULL)
+				goto bad;
+			for (w = s; w < e;) {
+				size_t l;
+
+				while (w < e && strchr(" \t\n", *w))
+					w++;
+				for (l = 0; w + l < e && !strchr(" \t\n",
+				    w[l]); l++)
+					;
+				if (l == 0)
+					break;
+				v = xreallocarray(v, n + 2, sizeof(*v));
+				v[n++] = xstrndup(w, l);
+				w += l;
+			}
+			s = e + 1;
+		} else {
+			for (e = s; *e && (strchr(".:-", *e) ||
+			    (*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'z')
+			    || (*e >= 'A' && *e <= 'Z')); e++)
+				;
+			if (e == s)
+				goto bad;
+			v[n++] = xstrndup(s, e - s);
+			s = e;
+		}
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == ',') {
+			s++;
+			while (*s == ' ' || *s == '\t')
+				s++;
+		} else if (*s)
+			goto bad;
+	}
+	if (v)
+		v[n] = NULL;
+	*argc = n;
+	*argv = v;
+	return 0;
+bad:
+	while (n > 0)
+		xfree(v[--n]);
+	xfree(v);
+	return -1;
+}
+
+/* tflag_num - the number after "name=" in the raw tflags, or def */
+static int
+tflag_num(const char *tf, const char *name, int def)
+{
+	const char *p;
+	size_t n = strlen(name);
+
+	for (p = tf; p && (p = strstr(p, name)) != NULL; p += n)
+		if ((p == tf || p[-1] == ' ' || p[-1] == '\t') &&
+		    p[n] == '=' && p[n + 1] >= '0' && p[n + 1] <= '9')
+			return atoi(p + n + 1);
+	return def;
+}
+
+/* tflag_has - is word in the raw tflags? */
+static int
+tflag_has(const char *tf, const char *word)
+{
+	const char *p;
+	size_t n = strlen(word);
+
+	for (p = tf; p && (p = strstr(p, word)) != NULL; p += n)
+		if ((p == tf || p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\t' ||
+		    p[n] == '='))
+			return 1;
+	return 0;
+}
+
+/* mime_range - MIMEHeader's tflags range=x-y */
+static void
+mime_range(const char *tf, int *rmin, int *rmax)
+{
+	const char *p;
+	char *e;
+	long a = -1, b = -1;
+	int dash = 0;
+
+	*rmin = 0;
+	*rmax = 1000;
+	for (p = tf; p && (p = strstr(p, "range=")) != NULL; p += 6)
+		if (p == tf || p[-1] == ' ' || p[-1] == '\t')
+			break;
+	if (p == NULL)
+		return;
+	p += 6;
+	if (*p >= '0' && *p <= '9')
+		a = strtol(p, &e, 10), p = e;
+	if (*p == '-')
+		dash = 1, p++;
+	if (*p >= '0' && *p <= '9')
+		b = strtol(p, &e, 10), p = e;
+	if (a >= 0 && dash && b >= 0)
+		*rmin = a, *rmax = b;
+	else if (a >= 0 && dash)
+		*rmin = a;
+	else if (dash && b >= 0)
+		*rmax = b;
+	else if (a >= 0)
+		*rmin = *rmax = a;
+}
+
+/* hslot - the slot of a header request, added when new */
+static int
+hslot(struct checker *ck, const char *req)
+{
+	int i;
+
+	for (i = 0; i < ck->nhreq; i++)
+		if (strcmp(ck->hreq[i], req) == 0)
+			return i;
+	ck->hreq = xreallocarray(ck->hreq, ck->nhreq + 1, sizeof(char *));
+	ck->hreq[ck->nhreq] = xstrdup(req);
+	return ck->nhreq++;
+}
+
+/* header_request - the get() request of a header rule */
+static void
+header_request(const struct saconf_rule *r, struct buf *b)
+{
+	static const struct { unsigned f; const char *s; } mods[] = {
+		{ SAH_RAW, ":raw" }, { SAH_FIRST, ":first" },
+		{ SAH_LAST, ":last" }, { SAH_ADDR, ":addr" },
+		{ SAH_NAME, ":name" }, { SAH_HOST, ":host" },
+		{ SAH_DOMAIN, ":domain" }, { SAH_IP, ":ip" },
+		{ SAH_REVIP, ":revip" },
+	};
+	size_t i;
+
+	buf_reset(b);
+	buf_adds(b, r->field ? r->field : "");
+	for (i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
+		if (r->hmods & mods[i].f)
+			buf_adds(b, mods[i].s);
+}
+
+/*
+ * prefilter - a copy of a body/rawbody pattern with ^ and $ at every
+ * line, to try once on the whole text: it matches wherever the pattern
+ * matches a line, unless the pattern anchors to the text (\A \z \Z \G)
+ * or looks behind (then NULL: no prefilter)
+ */
+static pcre2_code *
+prefilter(const struct saconf_rule *r, int *own)
+{
+	pcre2_code *c;
+	int err;
+	PCRE2_SIZE off;
+
+	*own = 0;
+	if (r->pcre == NULL || strstr(r->pcre, "\\A") ||
+	    strstr(r->pcre, "\\z") || strstr(r->pcre, "\\Z") ||
+	    strstr(r->pcre, "\\G") || strstr(r->pcre, "(?<") ||
+	    strstr(r->pcre, "(*"))
+		return NULL;
+	if (r->options & PCRE2_MULTILINE)
+		return r->code;
+	c = pcre2_compile((PCRE2_SPTR)r->pcre, PCRE2_ZERO_TERMINATED,
+	    r->options | PCRE2_MULTILINE, &err, &off, NULL);
+	if (c == NULL)
+		return NULL;
+	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	*own = 1;
+	return c;
+}
+
+/* type_order - the T_* band of a rule */
+static int
+type_order(const struct saconf_rule *r)
+{
+	int ev = r->kind == SAK_EVAL;
+
+	switch (r->type) {
+	case SA_HEADER:
+		return ev ? T_HEAD_EVAL : T_HEAD;
+	case SA_MIMEHEADER:
+		return T_HEAD_EVAL;
+	case SA_BODY:
+		return ev ? T_BODY_EVAL : T_BODY;
+	case SA_URI:
+		return T_URI;
+	case SA_RAWBODY:
+		return ev ? T_RAWBODY_EVAL : T_RAWBODY;
+	case SA_FULL:
+		return ev ? T_FULL_EVAL : T_FULL;
+	case SA_META:
+		return T_META;
+	default:
+		return T_NONE;
+	}
+}
+
+/* order_cmp - priority, then type band, then definition order */
+static int
+order_cmp(const void *a, const void *b, void *arg)
+{
+	const struct checker *ck = arg;
+	const struct crule *x = &ck->cr[*(const int *)a];
+	const struct crule *y = &ck->cr[*(const int *)b];
+
+	if (x->r->priority != y->r->priority)
+		return x->r->priority < y->r->priority ? -1 : 1;
+	if (x->tord != y->tord)
+		return x->tord - y->tord;
+	return x->idx - y->idx;
+}
+
+/* meta_visit - depth-first: the metas a meta names go before it */
+static void
+meta_visit(struct checker *ck, int i, unsigned char *mark)
+{
+	const struct meta *m = ck->cr[i].r->meta;
+	const int *l;
+	size_t k, j, nl;
+	int d;
+
+	if (mark[i])
+		return;
+	mark[i] = 1;
+	for (k = 0; m && k < meta_nrefs(m); k++) {
+		if (meta_is_glob(m, k)) {
+			l = meta_glob_list(m, k, &nl);
+			for (j = 0; j < nl; j++)
+				if (l[j] >= 0 && ck->cr[l[j]].r->type ==
+				    SA_META)
+					meta_visit(ck, l[j], mark);
+			continue;
+		}
+		d = meta_bound(m, k);
+		if (d >= 0 && ck->cr[d].r->type == SA_META)
+			meta_visit(ck, d, mark);
+	}
+	ck->metas[ck->nmetas++] = i;
+}
+
+/* prepare - one rule: bind its eval, its header slot, its flags */
+static void
+prepare(struct checker *ck, struct crule *c, struct buf *tmp)
+{
+	struct saconf_rule *r = c->r;
+	const char *why;
+	int set = ck->opts.score_set;
+
+	c->tord = type_order(r);
+	c->score = r->score[set & 3];
+	c->counted = strncmp(r->name, "__", 2) != 0;
+	c->multiple = (r->tflags & SAF_MULTIPLE) != 0;
+	c->maxhits = c->multiple ? tflag_num(r->tflags_raw, "maxhits", 0) : 0;
+	if (c->maxhits == 0 && r->maxhits > 0 && c->multiple)
+		c->maxhits = r->maxhits;
+	c->nosubject = (r->tflags & SAF_NOSUBJECT) != 0;
+	c->hslot = -1;
+	if (r->disabled)
+		return;
+	if (r->type == SA_ASKDNS) {
+		why = eval_offline("askdns");
+		saconf_disable(ck->conf, r, why ? why : "network test");
+		return;
+	}
+	if (r->kind == SAK_EVAL) {
+		if ((why = eval_offline(r->eval_func)) != NULL) {
+			saconf_disable(ck->conf, r, why);
+			return;
+		}
+		if ((c->fn = eval_lookup(r->eval_func)) == NULL) {
+			buf_reset(tmp);
+			buf_addf(tmp, "eval %s not implemented", r->eval_func);
+			saconf_disable(ck->conf, r, buf_str(tmp));
+			return;
+		}
+		if (parse_args(r->eval_args ? r->eval_args : "", &c->argc,
+		    &c->argv) < 0) {
+			buf_reset(tmp);
+			buf_addf(tmp, "eval %s: arguments not understood",
+			    r->eval_func);
+			saconf_disable(ck->conf, r, buf_str(tmp));
+			return;
+		}
+	}
+	if (r->type == SA_HEADER && r->kind != SAK_EVAL) {
+		const char *f = r->field ? r->field : "";
+
+		if (strncmp(f, "ALL-", 4) == 0) {
+			saconf_disable(ck->conf, r,
+			    "header ALL-TRUSTED/-EXTERNAL... not supported");
+			return;
+		}
+		if (strncasecmp(f, "X-Spam-Relays-", 14) == 0)
+			c->pseudo = PS_RELAYS;
+		else if (strcasecmp(f, "EnvelopeFrom") == 0)
+			c->pseudo = PS_ENVFROM;
+		header_request(r, tmp);
+		c->hslot = hslot(ck, buf_str(tmp));
+	}
+	if (r->type == SA_MIMEHEADER) {
+		mime_range(r->tflags_raw, &c->rmin, &c->rmax);
+		c->concat = tflag_has(r->tflags_raw, "concat");
+		c->maxhits = c->multiple ? (c->maxhits ? c->maxhits : 1000) :
+		    1;
+	}
+	if ((r->type == SA_BODY || r->type == SA_RAWBODY) &&
+	    r->kind == SAK_REGEX && r->code)
+		c->pre = prefilter(r, &c->pre_own);
+	/* Check.pm: net evals only in sets 1/3, learn only in 2/3 */
+	if (r->kind == SAK_EVAL && (((r->tflags & SAF_NET) && !(set & 1)) ||
+	    ((r->tflags & SAF_LEARN) && !(set & 2))))
+		return;
+	if (c->score == 0)
+		return;
+	if (r->kind == SAK_REGEX && r->code == NULL)
+		return;
+	c->run = 1;
+}
+
+/* check_new - prepare the rule set conf for scoring with opts */
+struct checker *
+check_new(struct saconf *conf, const struct check_opts *opts)
+{
+	struct checker *ck = xcalloc(1, sizeof(*ck));
+	struct buf tmp = BUF_INIT;
+	unsigned char *mark;
+	int i;
+
+	ck->conf = conf;
+	ck->opts = *opts;
+	if (ck->opts.score_set < 0 || ck->opts.score_set > 3)
+		ck->opts.score_set = 0;
+	ck->n = (int)saconf_nrules(conf);
+	ck->cr = xcalloc(ck->n + 1, sizeof(*ck->cr));
+	ck->order = xcalloc(ck->n + 1, sizeof(int));
+	ck->metas = xcalloc(ck->n + 1, sizeof(int));
+	for (i = 0; i < ck->n; i++) {
+		ck->cr[i].r = saconf_rule_at(conf, i);
+		ck->cr[i].idx = i;
+		prepare(ck, &ck->cr[i], &tmp);
+		if (ck->cr[i].run && ck->cr[i].tord < T_META)
+			ck->order[ck->norder++] = i;
+	}
+	qsort_r(ck->order, ck->norder, sizeof(int), order_cmp, ck);
+	mark = xcalloc(ck->n + 1, 1);
+	for (i = 0; i < ck->n; i++)
+		if (ck->cr[i].r->type == SA_META && ck->cr[i].r->meta)
+			meta_visit(ck, i, mark);
+	xfree(mark);
+	buf_free(&tmp);
+	return ck;
+}
+
+/* check_free - release a checker (not its saconf) */
+void
+check_free(struct checker *ck)
+{
+	int i, k;
+
+	if (ck == NULL)
+		return;
+	for (i = 0; i < ck->n; i++) {
+		for (k = 0; k < ck->cr[i].argc; k++)
+			xfree(ck->cr[i].argv[k]);
+		xfree(ck->cr[i].argv);
+		if (ck->cr[i].pre_own)
+			pcre2_code_free(ck->cr[i].pre);
+	}
+	for (i = 0; i < ck->nhreq; i++)
+		xfree(ck->hreq[i]);
+	xfree(ck->hreq);
+	xfree(ck->cr);
+	xfree(ck->order);
+	xfree(ck->metas);
+	xfree(ck);
+}
+
+/* check_conf - the rule set of a checker */
+struct saconf *
+check_conf(const struct checker *ck)
+{
+	return ck->conf;
+}
+
+/* stopped - note a rule a match limit stopped */
+static void
+stopped(struct run *rn, const struct crule *c)
+{
+	rn->res->aborted++;
+	rn->res->flags |= CHECK_RULE_ABORTED;
+	if (rn->aborted.len < 1024) {
+		if (rn->aborted.len)
+			buf_addc(&rn->aborted, ',');
+		buf_adds(&rn->aborted, c->r->name);
+	}
+}
+
+/*
+ * match - count matches of code in s[0..len): one (first match) unless
+ * multiple, then up to max (0: no bound); -1 when a limit stopped it
+ */
+static int
+match(struct run *rn, const pcre2_code *code, const char *s, size_t len,
+    int multiple, int max)
+{
+	PCRE2_SIZE *ov, start = 0;
+	int rc, hits = 0;
+
+	for (;;) {
+		rc = pcre2_match(code, (PCRE2_SPTR)s, len, start, 0, rn->md,
+		    rn->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			return hits;
+		if (rc < 0 && rc != PCRE2_ERROR_PARTIAL)
+			return rc == PCRE2_ERROR_MATCHLIMIT ||
+			    rc == PCRE2_ERROR_DEPTHLIMIT ||
+			    rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+			    rc == PCRE2_ERROR_HEAPLIMIT ||
+			    rc == PCRE2_ERROR_NOMEMORY ? -1 : hits;
+		hits++;
+		if (!multiple || (max > 0 && hits >= max))
+			return hits;
+		ov = pcre2_get_ovector_pointer(rn->md);
+		start = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+		if (start > len)
+			return hits;
+	}
+}
+
+/* received_before - does a Received field come before the first name? */
+static int
+received_before(const struct msgtext *mt, const char *name)
+{
+	int i, rcvd = 0;
+
+	for (i = 0; i < mt->nhdr; i++) {
+		if (strcasecmp(mt->hdr[i].name, "Received") == 0)
+			rcvd = 1;
+		else if (strcasecmp(mt->hdr[i].name, name) == 0)
+			return rcvd;
+	}
+	return 0;
+}
+
+/*
+ * envelope_from - PerMsgStatus get_envelope_from: the envelope we were
+ * given, else the last untrusted relay's envfrom, else X-Envelope-From,
+ * Envelope-Sender, Return-Path when no Received field precedes them
+ * (X-Sender with a fetchmail Received: none); into b, or NULL
+ */
+static const char *
+envelope_from(struct run *rn, struct buf *b)
+{
+	static const char *const hdrs[] = {
+		"X-Envelope-From", "Envelope-Sender", "Return-Path"
+	};
+	struct buf req = BUF_INIT;
+	const char *v;
+	size_t i;
+
+	if (rn->env && rn->env->env_from) {
+		buf_adds(b, rn->env->env_from);
+		return buf_str(b);
+	}
+	if ((v = relays_envfrom(rn->relays)) != NULL &&
+	    (strchr(v, '@') != NULL || *v == '\0')) {
+		buf_adds(b, v);
+		return buf_str(b);
+	}
+	if ((v = msgtext_header(rn->mt, "X-Sender:first:addr", b)) != NULL &&
+	    strchr(v, '@') != NULL &&
+	    (v = msgtext_header(rn->mt, "Received", b)) != NULL &&
+	    strstr(v, "(fetchmail") != NULL)
+		return NULL;
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		buf_reset(&req);
+		buf_addf(&req, "%s:first:addr", hdrs[i]);
+		v = msgtext_header(rn->mt, buf_str(&req), b);
+		if (v == NULL)
+			continue;
+		if (received_before(rn->mt, hdrs[i])) {
+			if (i == 0)
+				break;	/* X-Envelope-From: none */
+			continue;
+		}
+		buf_free(&req);
+		return buf_str(b);
+	}
+	buf_free(&req);
+	buf_reset(b);
+	return NULL;
+}
+
+/* header_value - the value of header slot i, or NULL (undef) */
+static const char *
+header_value(struct run *rn, const struct crule *c, size_t *len)
+{
+	struct buf *b = &rn->hval[c->hslot];
+	const char *v = NULL;
+	int i = c->hslot;
+
+	if (rn->hstate[i] == 0) {
+		buf_reset(b);
+		if (c->pseudo == PS_RELAYS)
+			v = relays_pseudo_header(rn->relays, c->r->field, b);
+		else if (c->pseudo == PS_ENVFROM)
+			v = envelope_from(rn, b);
+		else
+			v = msgtext_header_list(rn->mt, rn->ck->hreq[i], b);
+		if (v != NULL && v != b->data) {
+			struct buf t = BUF_INIT;
+
+			buf_adds(&t, v);
+			buf_free(b);
+			*b = t;
+		}
+		rn->hstate[i] = v ? 1 : -1;
+	}
+	if (rn->hstate[i] < 0)
+		return NULL;
+	*len = b->len;
+	return buf_str(b);
+}
+
+/* run_header - a header rule: the count of hits, -1 when stopped */
+static int
+run_header(struct run *rn, const struct crule *c)
+{
+	const struct saconf_rule *r = c->r;
+	const char *v;
+	size_t len = 0;
+	int n;
+
+	v = header_value(rn, c, &len);
+	if (v == NULL && r->if_unset) {
+		v = r->if_unset;
+		len = strlen(v);
+	}
+	if (r->kind == SAK_EXISTS)
+		return (v != NULL) != (r->negate != 0);
+	if (v == NULL)		/* undef matches as "" in Perl */
+		v = "", len = 0;
+	n = match(rn, r->code, v, len, c->multiple && !r->negate,
+	    c->maxhits);
+	if (n < 0)
+		return -1;
+	if (r->negate)
+		return n == 0;
+	return n;
+}
+
+/* run_lines - a body/rawbody/uri rule over lines (Check.pm loops) */
+static int
+run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
+    const char *const *v, const size_t *off, const size_t *lens, int n,
+    int skip_first)
+{
+	const char *base = whole ? buf_str(whole) : NULL;
+	int i, k, hits = 0;
+
+	if (c->pre && whole) {
+		k = match(rn, c->pre, base, whole->len, 0, 0);
+		if (k == 0)
+			return 0;
+	}
+	for (i = skip_first ? 1 : 0; i < n; i++) {
+		const char *s = base ? base + off[i] : v[i];
+		size_t len = base ? lens[i] : strlen(v[i]);
+
+		k = match(rn, c->r->code, s, len, c->multiple,
+		    c->maxhits ? c->maxhits - hits : 0);
+		if (k < 0)
+			return -1;
+		hits += k;
+		if (hits > 0 && (!c->multiple ||
+		    (c->maxhits && hits >= c->maxhits)))
+			break;
+	}
+	return hits;
+}
+
+/* run_mimeheader - MIMEHeader eval_hook_called: every part's header */
+static int
+run_mimeheader(struct run *rn, const struct crule *c)
+{
+	const struct saconf_rule *r = c->r;
+	const struct mime *m = &rn->mt->mime;
+	struct buf v = BUF_INIT, cat = BUF_INIT;
+	const char *s;
+	int i, n, hits = 0;
+
+	for (i = 0; i < m->nparts; i++) {
+		if (i + 1 > c->rmax)
+			break;
+		if (i + 1 < c->rmin)
+			continue;
+		if (strcmp(r->field, "ALL") == 0) {
+			buf_reset(&v);
+			buf_add(&v, rn->mt->src.data + m->part[i].hdr_off,
+			    m->part[i].hdr_len);
+			s = buf_str(&v);
+		} else
+			s = mime_header(buf_str(&rn->mt->src), &m->part[i],
+			    r->field, &v);
+		if (s == NULL)
+			s = r->if_unset ? r->if_unset : "";
+		if (c->concat) {
+			buf_adds(&cat, s);
+			if (cat.len == 0 || cat.data[cat.len - 1] != '\n')
+				buf_addc(&cat, '\n');
+			continue;
+		}
+		if (r->negate)
+			continue;
+		n = match(rn, r->code, s, strlen(s), 1, c->maxhits - hits);
+		if (n < 0) {
+			hits = -1;
+			goto out;
+		}
+		if ((hits += n) > 0)
+			goto out;
+	}
+	if (c->concat && !r->negate) {
+		n = match(rn, r->code, buf_str(&cat), cat.len, 1, c->maxhits);
+		hits = n;
+	}
+	if (r->negate)	/* as MIMEHeader.pm: a negated rule always hits */
+		hits = 1;
+out:
+	buf_free(&v);
+	buf_free(&cat);
+	return hits;
+}
+
+/* meta_value - tests_already_hit of rule i */
+static double
+meta_value(void *arg, int i)
+{
+	struct run *rn = arg;
+
+	return rn->val[i];
+}
+
+/* record - a hit of n matches of rule c (value: tests_already_hit) */
+static void
+record(struct run *rn, const struct crule *c, int n, double value)
+{
+	rn->val[c->idx] += value;
+	(void)n;
+}
+
+/* run_rule - run one non-meta rule */
+static void
+run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
+{
+	const struct saconf_rule *r = c->r;
+	struct msgtext *mt = rn->mt;
+	int n = 0;
+
+	if (r->kind == SAK_EVAL) {
+		n = c->fn(em, c->argc, c->argv);
+		rn->ran[c->idx] = 1;
+		if (n > 0)
+			record(rn, c, 1, n);
+		return;
+	}
+	if (rn->timeout)
+		return;
+	if (rn->ck->opts.time_budget > 0 &&
+	    now() - rn->t0 > rn->ck->opts.time_budget) {
+		rn->timeout = 1;
+		rn->res->flags |= CHECK_TIMEOUT;
+		return;
+	}
+	switch (r->type) {
+	case SA_HEADER:
+		n = run_header(rn, c);
+		break;
+	case SA_BODY:
+		n = run_lines(rn, c, &mt->body.text, NULL, mt->body.off,
+		    mt->body.len, mt->body.n, c->nosubject);
+		break;
+	case SA_RAWBODY:
+		n = run_lines(rn, c, &mt->rawbody.text, NULL,
+		    mt->rawbody.off, mt->rawbody.len, mt->rawbody.n, 0);
+		break;
+	case SA_URI:
+		n = run_lines(rn, c, NULL, (const char *const *)mt->uris.v,
+		    NULL, NULL, mt->uris.n, 0);
+		break;
+	case SA_FULL:
+		n = match(rn, r->code, em->msg, em->len, c->multiple,
+		    c->maxhits);
+		break;
+	case SA_MIMEHEADER:
+		n = run_mimeheader(rn, c);
+		break;
+	default:
+		return;
+	}
+	rn->ran[c->idx] = 1;
+	if (n < 0) {
+		stopped(rn, c);
+		return;
+	}
+	if (n > 0)
+		record(rn, c, n, n);
+}
+
+/* hit_cmp - by rule name, as SA sorts tests= */
+static int
+hit_cmp(const void *a, const void *b, void *arg)
+{
+	const struct checker *ck = arg;
+	const struct check_hit *x = a, *y = b;
+
+	return strcmp(ck->cr[x->rule].r->name, ck->cr[y->rule].r->name);
+}
+
+/* body_start - the offset of the body in msg (after the empty line) */
+static size_t
+body_start(const char *msg, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (i + 1 < len && msg[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && msg[i + 1] == '\r' && msg[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+/*
+ * check_message - score msg[0..len) (envelope in env, may be NULL)
+ * into res; returns 0
+ */
+int
+check_message(struct checker *ck, const char *msg, size_t len,
+    const struct check_env *env, struct check_result *res)
+{
+	struct run rn;
+	struct msgtext mt;
+	struct relays relays;
+	struct eval_msg em;
+	char sc[64];
+	int i, k, set = ck->opts.score_set;
+	double v, sum = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&rn, 0, sizeof(rn));
+	rn.t0 = now();
+	rn.ck = ck;
+	rn.res = res;
+	rn.env = env;
+	msgtext_parse(&mt, msg, len);
+	memset(&relays, 0, sizeof(relays));
+	relays_parse(&relays, &mt, NULL);
+	rn.mt = &mt;
+	rn.relays = &relays;
+	if (mt.flags & MSGTEXT_TRUNCATED)
+		res->flags |= CHECK_TRUNCATED;
+
+	memset(&em, 0, sizeof(em));
+	em.msg = msg;
+	em.len = len;
+	em.body_off = body_start(msg, len);
+	em.mt = &mt;
+	em.conf = ck->conf;
+	em.set = saconf_settings(ck->conf);
+	em.relays = &relays;
+	em.env_from = env ? env->env_from : NULL;
+	em.score_set = set;
+
+	rn.val = xcalloc(ck->n + 1, sizeof(double));
+	rn.ran = xcalloc(ck->n + 1, 1);
+	rn.hval = xcalloc(ck->nhreq + 1, sizeof(struct buf));
+	rn.hstate = xcalloc(ck->nhreq + 1, 1);
+	rn.md = pcre2_match_data_create(64, NULL);
+	rn.mctx = pcre2_match_context_create(NULL);
+	if (ck->opts.match_limit)
+		pcre2_set_match_limit(rn.mctx, ck->opts.match_limit);
+	if (ck->opts.depth_limit)
+		pcre2_set_depth_limit(rn.mctx, ck->opts.depth_limit);
+	rn.jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (rn.jit)
+		pcre2_jit_stack_assign(rn.mctx, NULL, rn.jit);
+
+	for (i = 0; i < ck->norder; i++)
+		run_rule(&rn, &em, &ck->cr[ck->order[i]]);
+
+	/* metas (Check.pm do_meta_tests at the finish): a meta runs when
+	 * scored and every meta it names ran; other rules count as run */
+	for (i = 0; i < ck->nmetas; i++) {
+		const struct crule *c = &ck->cr[ck->metas[i]];
+		const struct meta *m = c->r->meta;
+		const int *l;
+		size_t j, q, nl;
+		int ok = c->score != 0 && !c->r->disabled && m != NULL;
+
+		for (j = 0; ok && j < meta_nrefs(m); j++) {
+			if (meta_is_glob(m, j)) {
+				l = meta_glob_list(m, j, &nl);
+				for (q = 0; q < nl; q++)
+					if (l[q] >= 0 && ck->cr[l[q]].r->type ==
+					    SA_META && !rn.ran[l[q]])
+						ok = 0;
+				continue;
+			}
+			k = meta_bound(m, j);
+			if (k >= 0 && ck->cr[k].r->type == SA_META &&
+			    !rn.ran[k])
+				ok = 0;
+		}
+		if (!ok)
+			continue;
+		v = meta_eval(m, meta_value, &rn);
+		rn.ran[c->idx] = 1;
+		if (v != 0)
+			rn.val[c->idx] = v > 0 ? v : 1;
+	}
+
+	/* the score and the hit lists */
+	for (i = 0; i < ck->n; i++) {
+		const struct crule *c = &ck->cr[i];
+		struct check_hit h;
+
+		if (rn.val[i] == 0 || c->score == 0)
+			continue;
+		h.rule = i;
+		h.count = 1;
+		h.score = c->counted ? c->score : 0;
+		if (c->multiple && c->r->kind == SAK_REGEX) {
+			h.count = (int)rn.val[i];
+			h.score *= h.count;
+		}
+		if (!c->counted) {
+			res->sub = xreallocarray(res->sub, res->nsub + 1,
+			    sizeof(h));
+			res->sub[res->nsub++] = h;
+			continue;
+		}
+		sum += h.score;
+		res->hit = xreallocarray(res->hit, res->nhit + 1, sizeof(h));
+		res->hit[res->nhit++] = h;
+	}
+	if (res->nhit)
+		qsort_r(res->hit, res->nhit, sizeof(*res->hit), hit_cmp, ck);
+	if (res->nsub)
+		qsort_r(res->sub, res->nsub, sizeof(*res->sub), hit_cmp, ck);
+	/* PerMsgStatus check: (sprintf "%0.3f", score) + 0 */
+	snprintf(sc, sizeof(sc), "%0.3f", sum);
+	res->score = strtod(sc, NULL);
+	if (res->score == 0)
+		res->score = 0;	/* no -0 */
+	res->required = saconf_settings(ck->conf)->required_score;
+	res->is_spam = res->score >= res->required;
+
+	if (rn.aborted.len)
+		log_warn("check: rules stopped by the match limit: %s",
+		    buf_str(&rn.aborted));
+	eval_msg_release(&em);
+	relays_free(&relays);
+	msgtext_free(&mt);
+	for (i = 0; i < ck->nhreq; i++)
+		buf_free(&rn.hval[i]);
+	xfree(rn.hval);
+	xfree(rn.hstate);
+	xfree(rn.val);
+	xfree(rn.ran);
+	buf_free(&rn.aborted);
+	if (rn.jit)
+		pcre2_jit_stack_free(rn.jit);
+	pcre2_match_context_free(rn.mctx);
+	pcre2_match_data_free(rn.md);
+	res->elapsed = now() - rn.t0;
+	return 0;
+}
+
+/* check_result_free - release what check_message put in res */
+void
+check_result_free(struct check_result *res)
+{
+	xfree(res->hit);
+	xfree(res->sub);
+	xfree(res->lang);
+	memset(res, 0, sizeof(*res));
+}
+
+/* check_tests_string - "A,B,C": the counted hits, sorted by name */
+void
+check_tests_string(const struct checker *ck, const struct check_result *res,
+    struct buf *out)
+{
+	int i;
+
+	for (i = 0; i < res->nhit; i++) {
+		if (i)
+			buf_addc(out, ',');
+		buf_adds(out, ck->cr[res->hit[i].rule].r->name);
+	}
+}
+
+/* why_cmp - disabled rules by reason, then name */
+static int
+why_cmp(const void *a, const void *b, void *arg)
+{
+	const struct checker *ck = arg;
+	const struct saconf_rule *x = ck->cr[*(const int *)a].r;
+	const struct saconf_rule *y = ck->cr[*(const int *)b].r;
+	int d = strcmp(x->disabled, y->disabled);
+
+	return d ? d : strcmp(x->name, y->name);
+}
+
+/*
+ * check_disabled_format - saconf_summary_format's summary, then the
+ * disabled rules grouped by reason: "disabled (N): REASON: A B C"
+ */
+void
+check_disabled_format(const struct checker *ck, struct buf *out)
+{
+	struct buf sum = BUF_INIT;
+	const char *p, *nl;
+	int *v, n = 0, i, j;
+
+	saconf_summary_format(ck->conf, &sum);
+	/* the summary without its one-line-per-rule tail */
+	for (p = buf_str(&sum); *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		if (strncmp(p, "disabled ", 9) != 0)
+			buf_add(out, p, nl - p + 1);
+		if (nl[1] == '\0')
+			break;
+	}
+	buf_free(&sum);
+	v = xcalloc(ck->n + 1, sizeof(int));
+	for (i = 0; i < ck->n; i++)
+		if (ck->cr[i].r->disabled)
+			v[n++] = i;
+	qsort_r(v, n, sizeof(int), why_cmp, (void *)ck);
+	for (i = 0; i < n; i = j) {
+		const char *why = ck->cr[v[i]].r->disabled;
+
+		for (j = i; j < n && strcmp(ck->cr[v[j]].r->disabled, why) ==
+		    0; j++)
+			;
+		buf_addf(out, "disabled (%d): %s:", j - i, why);
+		for (int k = i; k < j; k++)
+			buf_addf(out, " %s", ck->cr[v[k]].r->name);
+		buf_addc(out, '\n');
+	}
+	xfree(v);
+}
