@@ -5,8 +5,12 @@
  * trusted_networks/internal_networks (or SpamAssassin's inference when
  * none are set), and the X-Spam-Relays-* pseudo-headers rules match.
  *
- * Exports struct relay, struct relays, relays_parse, relays_free,
- * relays_pseudo_header.  The headers are hostile.  See relays.c.
+ * Exports struct relay, struct relays, struct relays_conf (network
+ * lists: trusted, internal, msa; originating_ip_headers), relays_parse,
+ * relays_free, relays_pseudo_header, relays_envfrom, relays_eval_lookup,
+ * relays_conf_init, relays_conf_free, relays_netset_add,
+ * relays_netset_contains, relays_ip_private.  The headers are hostile;
+ * the configuration is trusted.  See relays.c.
  */
 #ifndef RELAYS_H
 #define RELAYS_H
@@ -20,6 +24,10 @@ struct relay {
 	char	*ip, *by, *helo, *rdns, *ident, *envfrom, *id, *auth;
 	int	 ip_private;	/* RFC 1918 / loopback / link-local ... */
 	int	 msa;		/* submission relay */
+	/* added: envfrom is NULL when the header named none */
+	int	 internal;	/* intl=1 */
+	int	 no_reverse_dns; /* the MTA looked it up and found none */
+	int	 rdns_not_in_headers; /* the MTA does not record rDNS */
 };
 
 struct relays {
@@ -29,9 +37,43 @@ struct relays {
 	int		 ninternal;	/* r[0 .. ninternal-1] are internal */
 	int		 unparseable;	/* Received headers not understood */
 	int		 nreceived;	/* Received headers seen */
+	/* added: Received.pm's last_trusted_relay_index and
+	 * last_internal_relay_index (skipped headers count too), -1: none */
+	int		 last_trusted_index;
+	int		 last_internal_index;
 };
 
-struct relays_conf;	/* trusted/internal networks; NULL: infer */
+/* one CIDR block; IPv4 is kept as ::ffff:a.b.c.d (bits + 96) */
+struct relays_net {
+	unsigned char	 addr[16];
+	int		 bits;
+	int		 exclude;	/* "!net" */
+};
+
+struct relays_netset {
+	struct relays_net *net;
+	int		 n, cap;
+	int		 configured;	/* the user gave entries */
+};
+
+/* trusted/internal networks; a NULL conf means SpamAssassin's inference
+ * and its default originating_ip_headers */
+struct relays_conf {
+	struct relays_netset trusted;	/* 127/8 and ::1 always in */
+	struct relays_netset internal;	/* 127/8 and ::1 always in */
+	struct relays_netset msa;
+	char		**orig_hdr;	/* originating_ip_headers */
+	int		 norig;
+};
+
+void		 relays_conf_init(struct relays_conf *);
+void		 relays_conf_free(struct relays_conf *);
+int		 relays_netset_add(struct relays_netset *, const char *,
+		    struct buf *);
+int		 relays_netset_contains(const struct relays_netset *,
+		    const char *);
+void		 relays_conf_orig_headers(struct relays_conf *, const char *);
+int		 relays_ip_private(const char *);
 
 void		 relays_parse(struct relays *, const struct msgtext *,
 		    const struct relays_conf *);
@@ -45,6 +87,13 @@ void		 relays_free(struct relays *);
  */
 const char	*relays_pseudo_header(const struct relays *, const char *,
 		    struct buf *);
+
+/*
+ * relays_envfrom - the envelope sender recorded by the last untrusted
+ * relay (or the first trusted one), as PerMsgStatus get_envelope_from
+ * reads it before its header fallbacks; NULL when not usable
+ */
+const char	*relays_envfrom(const struct relays *);
 
 /*
  * relays_eval_lookup - the evals that read the relays (ALL_TRUSTED,
