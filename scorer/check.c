@@ -55,7 +55,8 @@ enum {
 };
 
 /* what a header rule asks for beyond msgtext_header_list */
-enum { PS_NONE, PS_RELAYS, PS_ENVFROM };
+enum { PS_NONE, PS_RELAYS, PS_ENVFROM, PS_ALL_TRUSTED, PS_ALL_INTERNAL,
+	PS_ALL_UNTRUSTED, PS_ALL_EXTERNAL };
 
 struct crule {
 	struct saconf_rule *r;
@@ -334,6 +335,128 @@ prefilter(const struct saconf_rule *r, int *own)
 	return c;
 }
 
+/*
+ * repeat_rewrite - a pattern PCRE2 finds too large because a big group
+ * is repeated ({n}, {n,}, {n,m}: PCRE2 copies the group n times) made
+ * small: (?:X){5} becomes (?:(?<msq>X)(?&msq){4}), the group written
+ * once and called again (PCRE2 subroutine calls backtrack like the
+ * copies would).  The largest such group is rewritten; NULL when none.
+ */
+static char *
+repeat_rewrite(const char *re)
+{
+	size_t n = strlen(re), i, st[256], best_s = 0, best_e = 0, best_q = 0;
+	size_t depth = 0, span = 0, k;
+	long lo = -1, hi = -1, qlo = 0, qhi = 0;
+	int comma = 0, qcomma = 0;
+	struct buf b = BUF_INIT;
+
+	for (i = 0; i < n; i++) {
+		if (re[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (re[i] == '[') {
+			/* a class: "]" right after "[" or "[^" is literal */
+			k = i + 1;
+			if (k < n && re[k] == '^')
+				k++;
+			if (k < n && re[k] == ']')
+				k++;
+			for (; k < n && re[k] != ']'; k++)
+				if (re[k] == '\\')
+					k++;
+			i = k;
+			continue;
+		}
+		if (re[i] == '(') {
+			if (depth < 256)
+				st[depth] = i;
+			depth++;
+			continue;
+		}
+		if (re[i] != ')' || depth == 0)
+			continue;
+		depth--;
+		if (depth >= 256 || i + 1 >= n || re[i + 1] != '{')
+			continue;
+		/* {n}, {n,}, {n,m} */
+		k = i + 2;
+		lo = hi = -1;
+		comma = 0;
+		if (k < n && re[k] >= '0' && re[k] <= '9')
+			lo = strtol(re + k, NULL, 10);
+		while (k < n && re[k] >= '0' && re[k] <= '9')
+			k++;
+		if (k < n && re[k] == ',') {
+			comma = 1;
+			k++;
+			if (k < n && re[k] >= '0' && re[k] <= '9')
+				hi = strtol(re + k, NULL, 10);
+			while (k < n && re[k] >= '0' && re[k] <= '9')
+				k++;
+		}
+		if (k >= n || re[k] != '}' || lo < 2)
+			continue;
+		if (i - st[depth] > span) {
+			span = i - st[depth];
+			best_s = st[depth];
+			best_e = i;
+			best_q = k + 1;
+			qlo = lo;
+			qhi = hi;
+			qcomma = comma;
+		}
+	}
+	if (span == 0)
+		return NULL;
+	buf_add(&b, re, best_s);
+	buf_adds(&b, "(?:(?<msq>");
+	if (re[best_s + 1] == '?' && re[best_s + 2] == ':')
+		buf_add(&b, re + best_s + 3, best_e - best_s - 3);
+	else if (re[best_s + 1] != '?')
+		buf_add(&b, re + best_s + 1, best_e - best_s - 1);
+	else {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_addf(&b, ")(?&msq){%ld", qlo - 1);
+	if (qcomma && qhi >= 0)
+		buf_addf(&b, ",%ld", qhi - 1);
+	else if (qcomma)
+		buf_addc(&b, ',');
+	buf_addc(&b, '}');
+	if (best_q < n && (re[best_q] == '?' || re[best_q] == '+'))
+		buf_addc(&b, re[best_q++]);
+	buf_addc(&b, ')');
+	buf_adds(&b, re + best_q);
+	return buf_steal(&b);
+}
+
+/* revive - a rule PCRE2 found too large, compiled in another form */
+static void
+revive(struct saconf_rule *r)
+{
+	pcre2_code *c;
+	char *re;
+	int err;
+	PCRE2_SIZE off;
+
+	if (r->disabled == NULL || r->pcre == NULL || r->code != NULL ||
+	    strstr(r->disabled, "too large") == NULL ||
+	    (re = repeat_rewrite(r->pcre)) == NULL)
+		return;
+	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, r->options,
+	    &err, &off, NULL);
+	xfree(re);
+	if (c == NULL)
+		return;
+	r->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+	r->code = c;
+	xfree(r->disabled);
+	r->disabled = NULL;
+}
+
 /* type_order - the T_* band of a rule */
 static int
 type_order(const struct saconf_rule *r)
@@ -420,6 +543,7 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		c->maxhits = r->maxhits;
 	c->nosubject = (r->tflags & SAF_NOSUBJECT) != 0;
 	c->hslot = -1;
+	revive(r);
 	if (r->disabled)
 		return;
 	if (r->type == SA_ASKDNS) {
@@ -450,12 +574,15 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 	if (r->type == SA_HEADER && r->kind != SAK_EVAL) {
 		const char *f = r->field ? r->field : "";
 
-		if (strncmp(f, "ALL-", 4) == 0) {
-			saconf_disable(ck->conf, r,
-			    "header ALL-TRUSTED/-EXTERNAL... not supported");
-			return;
-		}
-		if (strncasecmp(f, "X-Spam-Relays-", 14) == 0)
+		if (strcmp(f, "ALL-TRUSTED") == 0)
+			c->pseudo = PS_ALL_TRUSTED;
+		else if (strcmp(f, "ALL-INTERNAL") == 0)
+			c->pseudo = PS_ALL_INTERNAL;
+		else if (strcmp(f, "ALL-UNTRUSTED") == 0)
+			c->pseudo = PS_ALL_UNTRUSTED;
+		else if (strcmp(f, "ALL-EXTERNAL") == 0)
+			c->pseudo = PS_ALL_EXTERNAL;
+		else if (strncasecmp(f, "X-Spam-Relays-", 14) == 0)
 			c->pseudo = PS_RELAYS;
 		else if (strcasecmp(f, "EnvelopeFrom") == 0)
 			c->pseudo = PS_ENVFROM;
@@ -656,6 +783,56 @@ envelope_from(struct run *rn, struct buf *b)
 	return NULL;
 }
 
+/*
+ * all_range - ALL-TRUSTED, -INTERNAL, -UNTRUSTED, -EXTERNAL as
+ * PerMsgStatus get_all_hdrs_in_rcvd_index_range: the header fields
+ * ("Name: value\n", :raw as written) up to and including the Received
+ * field after the last trusted (internal) relay, or from it on
+ */
+static const char *
+all_range(struct run *rn, int which, int raw, struct buf *b)
+{
+	const struct msgtext *mt = rn->mt;
+	long start = -1, end = -1, cur = -1;	/* -1: undef */
+	int i, take;
+
+	switch (which) {
+	case PS_ALL_TRUSTED:
+		end = rn->relays->last_trusted_index + 1;
+		break;
+	case PS_ALL_INTERNAL:
+		end = rn->relays->last_internal_index + 1;
+		break;
+	case PS_ALL_UNTRUSTED:
+		start = rn->relays->last_trusted_index + 1;
+		break;
+	default:
+		start = rn->relays->last_internal_index + 1;
+		break;
+	}
+	for (i = 0; i < mt->nhdr; i++) {
+		if (strcasecmp(mt->hdr[i].name, "Received") == 0)
+			cur++;
+		take = (start < 0 || start <= cur) && (end < 0 || cur < end);
+		if (!take && end >= 0 && cur == end)
+			take = 2;
+		if (take) {
+			buf_adds(b, mt->hdr[i].name);
+			buf_addc(b, ':');
+			if (raw)
+				buf_adds(b, mt->hdr[i].raw);
+			else {
+				buf_addc(b, ' ');
+				buf_adds(b, mt->hdr[i].dec);
+				buf_addc(b, '\n');
+			}
+		}
+		if (take == 2)
+			break;
+	}
+	return b->len ? buf_str(b) : NULL;
+}
+
 /* header_value - the value of header slot i, or NULL (undef) */
 static const char *
 header_value(struct run *rn, const struct crule *c, size_t *len)
@@ -670,6 +847,9 @@ header_value(struct run *rn, const struct crule *c, size_t *len)
 			v = relays_pseudo_header(rn->relays, c->r->field, b);
 		else if (c->pseudo == PS_ENVFROM)
 			v = envelope_from(rn, b);
+		else if (c->pseudo >= PS_ALL_TRUSTED)
+			v = all_range(rn, c->pseudo,
+			    (c->r->hmods & SAH_RAW) != 0, b);
 		else
 			v = msgtext_header_list(rn->mt, rn->ck->hreq[i], b);
 		if (v != NULL && v != b->data) {
