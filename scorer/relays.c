@@ -2042,25 +2042,23 @@ ev_zero(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* ev_numeric_helo - check_for_numeric_helo: a public dotted-quad HELO
- * in the untrusted relays (the first helo= that is one decides) */
+/*
+ * ev_numeric_helo - check_for_numeric_helo: a dotted-quad HELO in the
+ * untrusted relays.  4.0.1 means to skip private addresses, but its
+ * "local $1" leaves $1 undefined at that test, so any address counts.
+ */
 static int
 ev_numeric_helo(struct eval_msg *em, int argc, char **argv)
 {
 	struct buf b = BUF_INIT;
 	struct rx x;
-	char *ip;
-	int hit = 0;
+	int hit;
 
 	if (em->relays == NULL)
 		return 0;
 	relays_pseudo_header(em->relays, "X-Spam-Relays-Untrusted", &b);
 	rx_open(&x);
-	if (b.len > 0 && rxm(&x, P_NUMHELO, b.data)) {
-		ip = rxg(&x, 1);
-		hit = !rxm(&x, P_ISPRIVATE, ip);
-		free(ip);
-	}
+	hit = b.len > 0 && rxm(&x, P_NUMHELO, b.data);
 	rx_close(&x);
 	buf_free(&b);
 	return hit;
