@@ -4,13 +4,17 @@ for the verdict of many messages with the SYMBOLS method, in parallel.
 
 usage: spamd_symbols.py HOST:PORT JOBS LISTFILE > out.tsv
 LISTFILE: lines "group<TAB>path"; a leading mbox "From " line is dropped.
-Output: group, file name, score, required, comma-separated rules, seconds.
+Output: group, file name, score, required, comma-separated rules, seconds
+(connect .. whole reply); "group, file name, ERROR, text" when the
+request failed.  In the order of LISTFILE.  bench/score reads and writes
+this format (--sa-cache) and has its own client for the timed runs.
 """
 import socket, sys, time, os
 from concurrent.futures import ThreadPoolExecutor
 
 def symbols(host, port, msg, timeout=120):
     s = socket.create_connection((host, port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.sendall(b"SYMBOLS SPAMC/1.5\r\nContent-length: %d\r\n\r\n" % len(msg) + msg)
     s.shutdown(socket.SHUT_WR)
     data = b""
@@ -29,9 +33,13 @@ def symbols(host, port, msg, timeout=120):
         if l.startswith(b"Spam:"):
             v = l.split(b";")[1].split(b"/")
             score, req = float(v[0]), float(v[1])
+    if score is None:
+        raise RuntimeError("no Spam: header in the reply: %r" % lines[0])
     return score, req, body.decode("latin-1").strip()
 
 def main():
+    if len(sys.argv) != 4 or ":" not in sys.argv[1]:
+        sys.exit("usage: spamd_symbols.py HOST:PORT JOBS LISTFILE > out.tsv")
     host, port = sys.argv[1].rsplit(":", 1)
     jobs = int(sys.argv[2])
     items = [l.rstrip("\n").split("\t") for l in open(sys.argv[3]) if l.strip()]
@@ -44,7 +52,7 @@ def main():
         try:
             r = symbols(host, int(port), msg)
         except Exception as e:
-            return (g, os.path.basename(path), "ERROR", str(e))
+            return (g, os.path.basename(path), "ERROR", str(e).replace("\t", " ").replace("\n", " "))
         return (g, os.path.basename(path), "%.3f" % r[0], "%.1f" % r[1], r[2], "%.4f" % (time.time() - t))
     with ThreadPoolExecutor(jobs) as ex:
         for r in ex.map(one, items):
