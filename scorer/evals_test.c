@@ -1,0 +1,503 @@
+/*
+ * evals_test.c - unit tests for evals.c and textcat.c: each family of
+ * SpamAssassin eval tests on small crafted messages (headers, dates,
+ * recipients, freemail, lists, MIME, HTML, body, language), the
+ * lookup table and the offline hooks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "evals.h"
+#include "mem.h"
+#include "msgtext.h"
+#include "saconf.h"
+#include "test.h"
+#include "textcat.h"
+
+static struct saconf *conf;
+
+/* msg_new - an eval_msg over a message text (LF line ends) */
+static struct eval_msg *
+msg_new(const char *text)
+{
+	struct eval_msg *em = xcalloc(1, sizeof(*em));
+	const char *p;
+
+	em->msg = text;
+	em->len = strlen(text);
+	p = strstr(text, "\n\n");
+	em->body_off = p ? (size_t)(p - text) + 2 : em->len;
+	em->mt = xcalloc(1, sizeof(*em->mt));
+	msgtext_parse(em->mt, text, em->len);
+	em->conf = conf;
+	em->set = conf ? saconf_settings(conf) : NULL;
+	return em;
+}
+
+/* msg_free - release an eval_msg of msg_new */
+static void
+msg_free(struct eval_msg *em)
+{
+	eval_msg_release(em);
+	msgtext_free(em->mt);
+	free(em->mt);
+	free(em);
+}
+
+/* run - eval name(args...) on a message text: its result */
+static int
+run(const char *text, const char *name, int argc, const char *a0,
+    const char *a1, const char *a2)
+{
+	char *argv[3] = { (char *)a0, (char *)a1, (char *)a2 };
+	struct eval_msg *em;
+	eval_fn fn = eval_lookup(name);
+	int r;
+
+	if (fn == NULL)
+		return -1;
+	em = msg_new(text);
+	r = fn(em, argc, argv);
+	msg_free(em);
+	return r;
+}
+
+#define RUN0(t, n)		run((t), (n), 0, NULL, NULL, NULL)
+#define RUN1(t, n, a)		run((t), (n), 1, (a), NULL, NULL)
+#define RUN2(t, n, a, b)	run((t), (n), 2, (a), (b), NULL)
+#define RUN3(t, n, a, b, c)	run((t), (n), 3, (a), (b), (c))
+
+static const char plain[] =
+    "Return-Path: <bob@mail.example.org>\n"
+    "Received: from a.example.org (a.example.org [192.0.2.1])\n"
+    "\tby mx.example.net; Tue, 3 Sep 2002 10:00:00 +0000\n"
+    "From: Bob <bob@example.org>\n"
+    "To: alice@example.net\n"
+    "Subject: lunch\n"
+    "Date: Tue, 3 Sep 2002 10:00:00 +0000\n"
+    "Message-ID: <1@example.org>\n"
+    "\n"
+    "See you at noon.\n";
+
+/* t_lookup - the table, relays first, offline hooks */
+static void
+t_lookup(void)
+{
+	TEST_OK(eval_lookup("check_for_shifted_date") != NULL,
+	    "check_for_shifted_date is implemented");
+	TEST_OK(eval_lookup("html_range") != NULL, "html_range implemented");
+	TEST_OK(eval_lookup("no_such_eval") == NULL, "unknown eval: NULL");
+	TEST_OK(eval_lookup(NULL) == NULL, "NULL name: NULL");
+	TEST_IS_STR(eval_offline("check_rbl_sub"), "network test", "rbl");
+	TEST_IS_STR(eval_offline("check_uridnsbl"), "network test", "uribl");
+	TEST_IS_STR(eval_offline("askdns"), "network test", "askdns");
+	TEST_IS_STR(eval_offline("check_razor2_range"), "network test",
+	    "razor");
+	TEST_IS_STR(eval_offline("check_dkim_valid"), "network test", "dkim");
+	TEST_IS_STR(eval_offline("check_for_spf_pass"), "network test",
+	    "spf");
+	TEST_IS_STR(eval_offline("check_bayes"), "Bayes", "bayes");
+	TEST_OK(eval_offline("html_test") == NULL, "html_test runs");
+}
+
+/* t_dates - parse and shifted dates */
+static void
+t_dates(void)
+{
+	static const char future[] =
+	    "Received: from a by b; Tue, 3 Sep 2002 10:00:00 +0000\n"
+	    "From: a@b.example\n"
+	    "Date: Tue, 3 Sep 2002 18:00:00 +0000\n"
+	    "\n"
+	    "x\n";
+	static const char tz[] =
+	    "Received: from a by b; Tue, 3 Sep 2002 10:00:00 +0000\n"
+	    "From: a@b.example\n"
+	    "Date: Tue, 3 Sep 2002 05:00:00 EST\n"
+	    "\n"
+	    "x\n";
+	static const char past[] =
+	    "Received: from a by b; Tue, 10 Sep 2002 10:00:00 +0000\n"
+	    "From: a@b.example\n"
+	    "Date: 3 Sep 02 10:00 GMT\n"
+	    "\n"
+	    "x\n";
+
+	TEST_IS_INT(RUN2(future, "check_for_shifted_date", "6", "12"), 1,
+	    "Date 8 h after Received: DATE_IN_FUTURE_06_12");
+	TEST_IS_INT(RUN2(future, "check_for_shifted_date", "3", "6"), 0,
+	    "not in 3-6");
+	TEST_IS_INT(RUN2(tz, "check_for_shifted_date", "-3", "3"), 1,
+	    "EST is -0500: same time");
+	TEST_IS_INT(RUN2(past, "check_for_shifted_date", "undef", "-96"), 1,
+	    "two-digit year, a week before: DATE_IN_PAST_96_XX");
+	TEST_IS_INT(RUN2(plain, "check_for_shifted_date", "-3", "3"), 1,
+	    "plain message: no shift");
+}
+
+/* t_headers - HeaderEval tests */
+static void
+t_headers(void)
+{
+	static const char caps[] =
+	    "From: a@b.example\n"
+	    "Subject: Re: BUY CHEAP STUFF NOW\n"
+	    "\n"
+	    "x\n";
+	static const char caps_short[] =
+	    "From: a@b.example\nSubject: FREE\n\nx\n";
+	static const char notto[] = "From: a@b.example\nSubject: x\n\nx\n";
+	static const char diffdom[] =
+	    "Return-Path: <x@bulk.mailer.example>\n"
+	    "From: a@news.shop.example\n"
+	    "\n"
+	    "x\n";
+	static const char outlook[] =
+	    "From: a@b.example\n"
+	    "Date: Tue, 3 Sep 2002 10:00:00 +0000\n"
+	    "Message-ID: <000001c20000$00000000$00000000@x>\n"
+	    "\n"
+	    "x\n";
+	static const char recips[] =
+	    "From: a@b.example\n"
+	    "To: aa1@ex1.example, aa2@ex2.example, aa3@ex3.example,\n"
+	    " aa4@ex4.example, aa5@ex5.example, aa6@ex6.example,\n"
+	    " aa7@ex7.example\n"
+	    "\n"
+	    "x\n";
+	static const char illegal[] =
+	    "From: a@b.example\n"
+	    "Subject: caf\xe9 cr\xe8me \xe0 la\n"
+	    "\n"
+	    "x\n";
+	static const char utf8subj[] =
+	    "From: a@b.example\n"
+	    "Subject: caf\xc3\xa9\n"
+	    "\n"
+	    "x\n";
+	static const char tmpl[] =
+	    "From: a@b.example\n"
+	    "X-Mailer: %MAILER_NAME\n"
+	    "\n"
+	    "x\n";
+	static const char two[] =
+	    "From: a@b.example\nX-A: 1\nX-A: 2\nX-A: 1\n\nx\n";
+
+	TEST_IS_INT(RUN0(caps, "subject_is_all_caps"), 1, "all caps subject");
+	TEST_IS_INT(RUN0(caps_short, "subject_is_all_caps"), 0,
+	    "one word: not all caps");
+	TEST_IS_INT(RUN0(plain, "subject_is_all_caps"), 0, "lower case");
+	TEST_IS_INT(RUN0(notto, "check_for_missing_to_header"), 1,
+	    "no To");
+	TEST_IS_INT(RUN0(plain, "check_for_missing_to_header"), 0, "To");
+	TEST_IS_INT(RUN0(diffdom, "check_equal_from_domains"), 1,
+	    "From shop.example, envelope mailer.example");
+	TEST_IS_INT(RUN0(plain, "check_equal_from_domains"), 0,
+	    "same 2nd-level domain");
+	TEST_IS_INT(RUN0(outlook, "check_outlook_message_id"), 1,
+	    "Outlook id whose time does not fit the Date");
+	TEST_IS_INT(RUN0(plain, "check_outlook_message_id"), 0,
+	    "not an Outlook id");
+	TEST_IS_INT(RUN0(recips, "sorted_recipients"), 1, "7 sorted");
+	TEST_IS_INT(RUN2(recips, "similar_recipients", "0.5", "undef"), 1,
+	    "similar user names");
+	TEST_IS_INT(RUN2(plain, "similar_recipients", "0.5", "undef"), 0,
+	    "one recipient");
+	TEST_IS_INT(RUN3(illegal, "check_illegal_chars", "Subject", "0.03",
+	    "2"), 1, "Latin-1 bytes in Subject");
+	TEST_IS_INT(RUN3(utf8subj, "check_illegal_chars", "Subject", "0.03",
+	    "1"), 0, "valid UTF-8 is legal");
+	TEST_IS_INT(RUN0(tmpl, "check_unresolved_template"), 1,
+	    "%%MAILER_NAME");
+	TEST_IS_INT(RUN0(plain, "check_unresolved_template"), 0, "none");
+	TEST_IS_INT(RUN3(two, "check_header_count_range", "X-A", "2", "2"), 1,
+	    "two distinct X-A values");
+	TEST_IS_INT(RUN0(notto, "check_messageid_not_usable"), 1,
+	    "no Received at all: gated");
+	TEST_IS_INT(RUN0(plain, "check_messageid_not_usable"), 0,
+	    "a Received");
+}
+
+/* t_lists - welcome and block lists, freemail */
+static void
+t_lists(void)
+{
+	static const char gmail[] =
+	    "From: Joe <joe.smith77@gmail.com>\n"
+	    "Reply-To: other@yahoo.com\n"
+	    "\n"
+	    "x\n";
+	static const char support[] =
+	    "From: support@gmail.com\n\nx\n";
+
+	TEST_IS_INT(RUN0(plain, "check_from_in_welcomelist"), 1,
+	    "welcomelist_from *@example.org");
+	TEST_IS_INT(RUN0(plain, "check_from_in_whitelist"), 1, "old name");
+	TEST_IS_INT(RUN0(gmail, "check_from_in_welcomelist"), 0, "not listed");
+	TEST_IS_INT(RUN0(gmail, "check_from_in_blocklist"), 1,
+	    "blocklist_from *@gmail.com");
+	TEST_IS_INT(RUN0(gmail, "check_freemail_from"), 1, "gmail is free");
+	TEST_IS_INT(RUN1(gmail, "check_freemail_from", "\\d@"), 1,
+	    "ends in a digit");
+	TEST_IS_INT(RUN0(support, "check_freemail_from"), 0,
+	    "support@ is exempt");
+	TEST_IS_INT(RUN0(plain, "check_freemail_from"), 0, "example.org");
+	TEST_IS_INT(RUN1(gmail, "check_freemail_header", "Reply-To"), 1,
+	    "Reply-To yahoo");
+	TEST_IS_INT(RUN0(gmail, "check_freemail_replyto"), 1,
+	    "From and Reply-To different freemails");
+}
+
+/* t_mime - MIMEEval */
+static void
+t_mime(void)
+{
+	static const char html_only[] =
+	    "From: a@b.example\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/html; charset=us-ascii\n"
+	    "\n"
+	    "<html><body>hi</body></html>\n";
+	static const char alt[] =
+	    "From: a@b.example\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/alternative; boundary=\"XX\"\n"
+	    "\n"
+	    "--XX\n"
+	    "Content-Type: text/plain\n"
+	    "Content-Transfer-Encoding: quoted-printable\n"
+	    "\n"
+	    "hello world this line is very long and goes on and on and on "
+	    "and on past the limit\n"
+	    "--XX\n"
+	    "Content-Type: text/html\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "PGI+aGVsbG8gd29ybGQ8L2I+IG1vbmV5IGNhc2ggcHJpemVzIGZyZWU=\n"
+	    "--XX--\n"
+	    "trailing epilogue text\n";
+	static const char b64text[] =
+	    "From: a@b.example\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "aGVsbG8gd29ybGQ=\n";
+	static const char eightbit[] =
+	    "From: a@b.example\n"
+	    "Content-Type: text/plain; charset=us-ascii\n"
+	    "\n"
+	    "caf\xe9\n";
+
+	TEST_IS_INT(RUN0(html_only, "check_for_mime_html_only"), 1,
+	    "text/html only");
+	TEST_IS_INT(RUN0(html_only, "check_for_mime_html"), 1, "has html");
+	TEST_IS_INT(RUN0(alt, "check_for_mime_html_only"), 0,
+	    "alternative has a text part");
+	TEST_IS_INT(RUN0(alt, "check_for_mime_html"), 1, "has html part");
+	TEST_IS_INT(RUN1(alt, "check_for_mime", "mime_qp_long_line"), 1,
+	    "QP line over 78");
+	TEST_IS_INT(RUN1(alt, "check_for_mime", "mime_base64_count"), 1,
+	    "a base64 part");
+	TEST_IS_INT(RUN1(alt, "check_msg_parse_flags", "mime_epilogue_exists"),
+	    1, "epilogue after the close delimiter");
+	TEST_IS_INT(RUN1(plain, "check_msg_parse_flags",
+	    "mime_epilogue_exists"), 0, "no epilogue");
+	TEST_IS_INT(RUN1(b64text, "check_for_mime",
+	    "mime_base64_encoded_text"), 1, "base64 plain text");
+	TEST_IS_INT(RUN2(b64text, "check_base64_length", "15", "undef"), 1,
+	    "base64 line of 17 bytes");
+	TEST_IS_INT(RUN2(b64text, "check_base64_length", "79", "undef"), 0,
+	    "not 79");
+	TEST_IS_INT(RUN0(eightbit, "check_for_ascii_text_illegal"), 1,
+	    "8-bit in us-ascii");
+	TEST_IS_INT(RUN0(plain, "check_for_ascii_text_illegal"), 0, "ascii");
+	TEST_IS_INT(RUN2(alt, "multipart_alternative_difference", "99",
+	    "100"), 0, "html words mostly in the text");
+	TEST_IS_INT(RUN2(alt, "multipart_alternative_difference", "0",
+	    "100"), 1, "but not all (money cash prizes free)");
+}
+
+/* t_html - HTMLEval on the HTML.pm statistics */
+static void
+t_html(void)
+{
+	static const char h1[] =
+	    "From: a@b.example\n"
+	    "Subject: s\n"
+	    "Content-Type: text/html\n"
+	    "\n"
+	    "<html><head><title>A very long title for a short subject"
+	    "</title></head>\n"
+	    "<body><!-- saved from url=(0022)http://x/ -->\n"
+	    "<font face=\"@@bad!!\" size=7 color=#ffffff>w</font>"
+	    "<center>c<a href=\"http://x.example/\"><img src=\"i.gif\" "
+	    "width=400 height=300></a>\n"
+	    "<p>text</body></body><object></object></html>\n";
+
+	TEST_IS_INT(RUN1(h1, "html_test", "html"), 1, "HTML_MESSAGE");
+	TEST_IS_INT(RUN1(plain, "html_test", "html"), 0, "no HTML");
+	TEST_IS_INT(RUN1(h1, "html_test", "font_face_bad"), 1, "bad face");
+	TEST_IS_INT(RUN1(h1, "html_test", "font_low_contrast"), 1,
+	    "white on white");
+	TEST_IS_INT(RUN1(h1, "html_test", "embeds"), 1, "object");
+	TEST_IS_INT(RUN3(h1, "html_range", "max_size", "6", "inf"), 1,
+	    "font size 7");
+	TEST_IS_INT(RUN1(h1, "html_tag_exists", "center"), 1, "center");
+	TEST_IS_INT(RUN1(h1, "html_tag_exists", "script"), 0, "no script");
+	TEST_IS_INT(RUN2(h1, "html_tag_balance", "center", "!= 0"), 1,
+	    "center left open");
+	TEST_IS_INT(RUN2(h1, "html_tag_balance", "body", "!= 0"), 0,
+	    "extra </body> does not go below 0");
+	TEST_IS_INT(RUN3(h1, "html_range", "closed_extra_ratio", "0.01",
+	    "inf"), 1, "an extra close");
+	TEST_IS_INT(RUN2(h1, "html_text_match", "comment",
+	    "<!-- saved from url=\\(\\d{4}\\)"), 1, "saved from url");
+	TEST_IS_INT(RUN2(h1, "html_text_match", "anchor", "<img>"), 1,
+	    "image link");
+	TEST_IS_INT(RUN1(h1, "html_title_subject_ratio", "3.5"), 1,
+	    "title much longer than subject");
+	TEST_IS_INT(RUN2(h1, "html_image_ratio", "0.000", "0.002"), 1,
+	    "little text for a 400x300 image");
+	TEST_IS_INT(RUN2(h1, "html_image_only", "0", "400"), 1,
+	    "image and a short document");
+	TEST_IS_INT(RUN2(h1, "html_eval", "length", "< 512"), 1, "short");
+	TEST_IS_INT(RUN2(h1, "html_eval", "length", "< 100"), 0, "not < 100");
+}
+
+/* t_body - BodyEval tests */
+static void
+t_body(void)
+{
+	static const char vert[] =
+	    "From: a@b.example\nSubject: s\n\nb u y n o w c h e a p\n";
+	static const char upper[] =
+	    "From: a@b.example\nSubject: s\n\n"
+	    "THIS IS A VERY LOUD MESSAGE WITH LOTS OF CAPITAL LETTERS AND "
+	    "IT GOES ON FOR MORE THAN TWO HUNDRED CHARACTERS SO THAT THE "
+	    "TEST LOOKS AT IT, AND IT KEEPS SHOUTING ABOUT THINGS NOBODY "
+	    "WANTS TO BUY, AT PRICES NOBODY BELIEVES, FOREVER AND EVER.\n";
+
+	TEST_IS_INT(RUN2(vert, "tvd_vertical_words", "10", "100"), 1,
+	    "spaced-out letters");
+	TEST_IS_INT(RUN2(plain, "tvd_vertical_words", "90", "100"), 0,
+	    "normal text");
+	TEST_IS_INT(RUN2(upper, "check_for_uppercase", "50", "100"), 1,
+	    "shouting");
+	TEST_IS_INT(RUN2(plain, "check_for_uppercase", "50", "100"), 0,
+	    "too short to judge");
+	TEST_IS_INT(RUN1(plain, "check_body_length", "100"), 1, "short body");
+	TEST_IS_INT(RUN1(upper, "check_body_length", "100"), 0, "long body");
+}
+
+static const char english[] =
+    "The committee met on Tuesday to discuss the budget for the coming "
+    "year. Several members raised concerns about the rising cost of "
+    "maintenance and the need to hire more staff for the library. After "
+    "a long discussion, they agreed to postpone the decision until the "
+    "next meeting, when the treasurer will present a detailed report on "
+    "the expenses of the last three years and a forecast for the next "
+    "two. Everyone was asked to send their suggestions by email before "
+    "the end of the month, so that they can be included in the agenda.";
+static const char french[] =
+    "Le comité s'est réuni mardi pour discuter du budget de l'année "
+    "prochaine. Plusieurs membres ont exprimé leurs inquiétudes quant à "
+    "la hausse des coûts d'entretien et à la nécessité d'embaucher du "
+    "personnel supplémentaire pour la bibliothèque. Après une longue "
+    "discussion, ils ont convenu de reporter la décision à la prochaine "
+    "réunion, lorsque le trésorier présentera un rapport détaillé sur "
+    "les dépenses des trois dernières années et une prévision pour les "
+    "deux suivantes.";
+static const char german[] =
+    "Der Ausschuss hat sich am Dienstag getroffen, um den Haushalt für "
+    "das kommende Jahr zu besprechen. Mehrere Mitglieder äußerten "
+    "Bedenken wegen der steigenden Instandhaltungskosten und der "
+    "Notwendigkeit, mehr Personal für die Bibliothek einzustellen. Nach "
+    "einer langen Diskussion einigten sie sich darauf, die Entscheidung "
+    "bis zur nächsten Sitzung zu vertagen, wenn der Schatzmeister einen "
+    "ausführlichen Bericht über die Ausgaben der letzten drei Jahre "
+    "vorlegen wird.";
+
+/* mail - a message with a body */
+static char *
+mail(const char *body)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "From: a@b.example\nSubject: notes\n"
+	    "Content-Type: text/plain; charset=utf-8\n\n");
+	buf_adds(&b, body);
+	buf_adds(&b, "\n");
+	return buf_steal(&b);
+}
+
+/* t_language - TextCat on libexttextcat */
+static void
+t_language(void)
+{
+	struct buf t = BUF_INIT, g = BUF_INIT;
+	char *m;
+
+	textcat_guess(english, strlen(english), &g);
+	TEST_IS_STR(buf_str(&g), "en", "English text: en");
+	textcat_guess(french, strlen(french), &g);
+	TEST_IS_STR(buf_str(&g), "fr", "French text: fr");
+	textcat_guess("too short", 9, &g);
+	TEST_IS_STR(buf_str(&g), "", "short text: no guess");
+	textcat_text("Subject: hi http://x.example/a?b see www.y.example or "
+	    "me@z.example now", 70, &t);
+	TEST_IS_STR(buf_str(&t), "hi   see   or   now",
+	    "labels, URLs, www names and addresses removed");
+	/* ok_languages fr en (the configuration of this test) */
+	m = mail(english);
+	TEST_IS_INT(RUN0(m, "check_language"), 0, "English is ok");
+	free(m);
+	m = mail(french);
+	TEST_IS_INT(RUN0(m, "check_language"), 0, "French is ok");
+	free(m);
+	m = mail(german);
+	TEST_IS_INT(RUN0(m, "check_language"), 1,
+	    "German is not in \"fr en\"");
+	free(m);
+	buf_free(&t);
+	buf_free(&g);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/evals_test.XXXXXX", path[64];
+	FILE *f;
+
+	/* FreeMail's lists are read from the rule files' directory */
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/20_freemail.cf", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return 1;
+	fputs("freemail_domains gmail.com yahoo.* hotmail.com\n"
+	    "header T_EVALS_TEST From =~ /never-matches/\n", f);
+	fclose(f);
+	conf = saconf_new(NULL);
+	saconf_load_path(conf, path);
+	saconf_load_string(conf, "evals_test.cf",
+	    "welcomelist_from *@example.org\n"
+	    "blocklist_from *@gmail.com\n"
+	    "ok_languages fr en\n");
+	saconf_finish(conf);
+	t_lookup();
+	t_dates();
+	t_headers();
+	t_lists();
+	t_mime();
+	t_html();
+	t_body();
+	t_language();
+	saconf_free(conf);
+	unlink(path);
+	rmdir(dir);
+	TEST_DONE();
+}
