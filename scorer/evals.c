@@ -533,8 +533,8 @@ parse_date(const char *date)
 		cut(&b, ov);
 	}
 	if (rx_match(" ([-+])(\\d\\d)(\\d\\d) ", 0, b.data, ov, 4)) {
-		tz = strtol(b.data + ov[4], NULL, 10) * 60 +
-		    strtol(b.data + ov[6], NULL, 10);
+		tz = ((b.data[ov[4]] - '0') * 10 + (b.data[ov[4] + 1] - '0')) *
+		    60 + (b.data[ov[6]] - '0') * 10 + (b.data[ov[6] + 1] - '0');
 		if (b.data[ov[2]] == '-')
 			tz = -tz;
 	} else if (rx_match("\\b([A-Z]{2,4}(?:-DST)?)\\b", 0, b.data, ov, 2)) {
