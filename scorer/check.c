@@ -905,8 +905,8 @@ run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
 
 	if (c->pre && whole) {
 		k = match(rn, c->pre, base, whole->len, 0, 0);
-		if (k == 0)
-			return 0;
+		if (k <= 0)
+			return k;
 	}
 	for (i = skip_first ? 1 : 0; i < n; i++) {
 		const char *s = base ? base + off[i] : v[i];

@@ -129,9 +129,12 @@ main(int argc, char **argv)
 		    r.required, buf_str(&out), r.elapsed * 1e3);
 		if (verbose) {
 			printf("\t");
-			for (k = 0; k < r.nsub; k++)
+			for (k = 0; k < r.nsub; k++) {
 				printf("%s%s", k ? "," : "", saconf_rule_at(c,
 				    r.sub[k].rule)->name);
+				if (r.sub[k].count > 1)
+					printf(":%d", r.sub[k].count);
+			}
 			if (r.flags)
 				printf("\tflags=%#x", r.flags);
 		}
