@@ -340,7 +340,8 @@ env_from(struct eval_msg *em)
 	if (em->mt == NULL)
 		goto out;
 	v = msgtext_header(em->mt, "X-Sender:first:addr", &b);
-	if (v != NULL && strchr(v, '@') != NULL &&
+	/* SA's address parser makes nothing of a bare "@" */
+	if (v != NULL && strchr(v, '@') != NULL && v[0] != '@' &&
 	    msgtext_header(em->mt, "Received", &b) != NULL &&
 	    strstr(buf_str(&b), "(fetchmail") != NULL)
 		goto out;
@@ -1227,9 +1228,17 @@ ev_ratware_envelope_from(struct eval_msg *em, int argc, char **argv)
 	at = strchr(to, '@');
 	if (at == NULL || at == to || at[1] == '\0')
 		goto out;
-	if (uri_domain(at + 1, &dom) == NULL ||
-	    !uri_tld_valid(buf_str(&dom), dom.len))
+	/* RegistryBoundaries trim_domain, is_domain_valid: a dot and a
+	 * known TLD */
+	if (uri_domain(at + 1, &dom) == NULL || strchr(buf_str(&dom), '.') ==
+	    NULL)
 		goto out;
+	{
+		const char *tld = strrchr(buf_str(&dom), '.') + 1;
+
+		if (!uri_tld_valid(tld, strlen(tld)))
+			goto out;
+	}
 	{
 		char *user = xstrndup(to, (size_t)(at - to));
 
@@ -1735,7 +1744,7 @@ struct mime_cache {
 	int	 base64_count, qp_count, html_count, text_count, attachment;
 	int	 base64_encoded_text, bad_iso_charset, faraway_charset;
 	int	 qp_long_line, ascii_text_illegal, multipart_alternative;
-	int	 epilogue;
+	int	 epilogue, missing_mime_headers;
 	double	 multipart_ratio;
 	double	 qp_ratio, unicode_ratio;
 };
@@ -1788,6 +1797,39 @@ boundary_of(const char *ct, struct buf *out)
 	else
 		buf_add(out, ct + ov[4], ov[5] - ov[4]);
 	return out->len > 0;
+}
+
+/*
+ * delimiters_bare - Message.pm's missing_mime_headers: a line after an
+ * opening delimiter "--boundary" that is no header field (up to the
+ * close delimiter)
+ */
+static int
+delimiters_bare(const char *s, const char *e, const struct buf *bnd)
+{
+	const char *nl, *q;
+
+	for (; s < e; s = nl) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		nl = nl ? nl + 1 : e;
+		if ((size_t)(nl - s) < bnd->len + 2 || s[0] != '-' ||
+		    s[1] != '-' || memcmp(s + 2, bnd->data, bnd->len) != 0)
+			continue;
+		q = s + 2 + bnd->len;
+		if (q + 1 < nl && q[0] == '-' && q[1] == '-')
+			return 0;	/* the close delimiter: done */
+		while (q < nl && isspace((unsigned char)*q))
+			q++;
+		if (q < nl || nl >= e)
+			continue;
+		/* the next line must look like "Name:" */
+		for (q = nl; q < e && *q >= 0x21 && *q <= 0x7e && *q != ':';
+		    q++)
+			;
+		if (q == nl || q >= e || *q != ':')
+			return 1;
+	}
+	return 0;
 }
 
 /* mime_info - MIMEEval _check_attachments over the MIME tree */
@@ -1860,6 +1902,8 @@ mime_info(struct eval_msg *em)
 				buf_adds(&d, "--");
 				buf_add(&d, bnd.data, bnd.len);
 				buf_adds(&d, "--");
+				c->missing_mime_headers |= delimiters_bare(s,
+				    e, &bnd);
 				hit = memmem(s, (size_t)(e - s), d.data, d.len);
 				if (hit != NULL) {
 					hit += d.len;
@@ -2092,6 +2136,41 @@ ev_qp_ratio(struct eval_msg *em, int argc, char **argv)
 	return mime_info(em)->qp_ratio >= arg_num(argc, argv, argc - 1, 0);
 }
 
+/*
+ * no_separator - Message.pm's missing_head_body_separator: the header
+ * ends at a "--" line, after more than 3 lines that are no header
+ * field, or with the message, instead of at an empty line
+ */
+static int
+no_separator(const char *s, size_t len)
+{
+	const char *e = s + len, *nl, *q;
+	int errors = 0;
+
+	if (s == NULL)
+		return 0;
+	for (; s < e; s = nl) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		nl = nl ? nl + 1 : e;
+		if (*s == ' ' || *s == '\t')
+			continue;
+		if (*s == '\n' || (*s == '\r' && s + 1 < e && s[1] == '\n'))
+			return nl >= e;
+		if (nl - s >= 2 && s[0] == '-' && s[1] == '-')
+			return 1;
+		for (q = s; q < nl && *q >= 0x21 && *q <= 0x7e && *q != ':';
+		    q++)
+			;
+		while (q > s && q < nl && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == s || q >= nl || *q != ':') {
+			if (++errors > 3)
+				return 1;
+		}
+	}
+	return 1;
+}
+
 /* check_msg_parse_flags - MIMEEval: what the parser noticed */
 static int
 ev_msg_parse_flags(struct eval_msg *em, int argc, char **argv)
@@ -2103,9 +2182,10 @@ ev_msg_parse_flags(struct eval_msg *em, int argc, char **argv)
 	if (strcmp(t, "truncated_header") == 0)
 		return em->mt != NULL &&
 		    (em->mt->flags & MSGTEXT_HDR_TRUNCATED) != 0;
+	if (strcmp(t, "missing_mime_headers") == 0)
+		return mime_info(em)->missing_mime_headers;
 	if (strcmp(t, "missing_head_body_separator") == 0)
-		return em->msg != NULL && em->body_off >= em->len &&
-		    em->len > 0 && em->msg[em->len - 1] != '\n';
+		return no_separator(em->msg, em->len);
 	return 0;
 }
 
