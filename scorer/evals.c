@@ -1460,6 +1460,8 @@ struct fm_conf {
 	struct saconf_list	 wild;		/* globs with * and ? */
 	struct saconf_list	 welcome;	/* addresses or domains */
 	struct saconf_list	 shortener;	/* url_shortener domains */
+	struct saconf_list	 urihost;	/* "LIST host" enlisted, "!LIST
+						   host" delisted, in order */
 };
 
 static struct fm_conf fm;
@@ -1480,6 +1482,31 @@ static int
 cmpstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* uri_host_line - an enlist_uri_host "(LIST) host..." line, or a
+ * delist_uri_host "[(LIST)] host..." one (no list: every list) */
+static void
+uri_host_line(int enlist, char *p)
+{
+	char *tok, *save, *list = NULL, *e, ent[600];
+
+	p += strspn(p, " \t");
+	if (*p == '(' && (e = strchr(p, ')')) != NULL) {
+		*e = '\0';
+		list = p + 1;
+		p = e + 1;
+	} else if (enlist)
+		return;
+	if ((tok = strchr(p, '#')) != NULL)
+		*tok = '\0';
+	for (tok = strtok_r(p, " \t\r\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\r\n", &save)) {
+		lower(tok);
+		snprintf(ent, sizeof(ent), "%s%s %s", enlist ? "" : "!",
+		    list ? list : "*", tok);
+		fm_add(&fm.urihost, ent);
+	}
 }
 
 /* fm_file - read the plugin directives of one .cf file */
@@ -1505,7 +1532,11 @@ fm_file(const char *path)
 			kind = 1;
 		else if (strcmp(key, "url_shortener") == 0)
 			kind = 2;
-		else
+		else if (strcmp(key, "enlist_uri_host") == 0 ||
+		    strcmp(key, "delist_uri_host") == 0) {
+			uri_host_line(key[0] == 'e', p);
+			continue;
+		} else
 			continue;
 		if ((tok = strchr(p, '#')) != NULL)
 			*tok = '\0';
@@ -1557,6 +1588,9 @@ fm_load(struct eval_msg *em)
 	for (i = 0; i < fm.shortener.n; i++)
 		free(fm.shortener.v[i]);
 	free(fm.shortener.v);
+	for (i = 0; i < fm.urihost.n; i++)
+		free(fm.urihost.v[i]);
+	free(fm.urihost.v);
 	memset(&fm, 0, sizeof(fm));
 	fm.conf = em->conf;
 	nr = saconf_nrules(em->conf);
@@ -1659,6 +1693,80 @@ is_freemail(struct eval_msg *em, const char *email)
 			return 1;
 	}
 	return 0;
+}
+
+/* host_verdict - the last enlist/delist entry of list for a key:
+ * 1 listed, 0 delisted, -1 none */
+static int
+host_verdict(const struct fm_conf *f, const char *list, const char *key)
+{
+	size_t i, ln = strlen(list);
+	int v = -1;
+
+	for (i = 0; i < f->urihost.n; i++) {
+		const char *e = f->urihost.v[i];
+		int en = e[0] != '!';
+
+		if (!en)
+			e++;
+		if (!((e[0] == '*' && e[1] == ' ') || (strncmp(e, list, ln) ==
+		    0 && e[ln] == ' ')))
+			continue;
+		if (strcmp(strchr(e, ' ') + 1, key) == 0)
+			v = en;
+	}
+	return v;
+}
+
+/* check_uri_host_listed - WLBLEval: a URI host (or a parent domain)
+ * in an enlist_uri_host list */
+static int
+ev_uri_host_listed(struct eval_msg *em, int argc, char **argv)
+{
+	struct fm_conf *f = fm_load(em);
+	struct buf h = BUF_INIT, d = BUF_INIT;
+	int i, r = 0;
+
+	if (argc < 1 || em->mt == NULL || f->urihost.n == 0)
+		return 0;
+	for (i = 0; i < em->mt->uris.n && !r; i++) {
+		const char *u = em->mt->uris.v[i], *k;
+		int v = -1, depth = 0;
+
+		if (strncasecmp(u, "mailto:", 7) == 0 || !uri_host(u, &h))
+			continue;
+		k = buf_str(&h);
+		/* SA keeps hosts that have a registrable domain only */
+		if (k[0] != '[' && !rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
+		    k, NULL, 0)) {
+			const char *tld;
+
+			if (uri_domain(k, &d) == NULL || (tld = strrchr(
+			    buf_str(&d), '.')) == NULL ||
+			    !uri_tld_valid(tld + 1, strlen(tld + 1)))
+				continue;
+		}
+		if (k[0] == '[') {
+			buf_drop(&h, 1);
+			if (h.len && h.data[h.len - 1] == ']')
+				buf_trunc(&h, h.len - 1);
+			k = buf_str(&h);
+			v = host_verdict(f, argv[0], k);
+		} else if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0, k, NULL,
+		    0))
+			v = host_verdict(f, argv[0], k);
+		else
+			for (; k != NULL && *k && v < 0 && depth < 11; depth++) {
+				v = host_verdict(f, argv[0], k);
+				k = strchr(k, '.');
+				if (k != NULL)
+					k++;
+			}
+		r = v == 1;
+	}
+	buf_free(&h);
+	buf_free(&d);
+	return r;
 }
 
 /* fm_re - does email match the optional regex argument? */
@@ -3168,7 +3276,7 @@ static const struct {
 	{ "check_uri_host_in_whitelist", ev_zero },
 	{ "check_uri_host_in_blocklist", ev_zero },
 	{ "check_uri_host_in_blacklist", ev_zero },
-	{ "check_uri_host_listed", ev_zero },
+	{ "check_uri_host_listed", ev_uri_host_listed },
 	{ "check_subject_in_welcomelist", ev_zero },
 	{ "check_subject_in_whitelist", ev_zero },
 	{ "check_subject_in_blocklist", ev_zero },
