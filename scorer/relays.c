@@ -1378,9 +1378,10 @@ net_push(struct relays_netset *ns, const unsigned char a[16], int bits,
 
 /*
  * relays_netset_add - add NetSet entries from a list separated by
- * spaces or commas: "1.2.3.4", "1.2.3.0/24", "1.2.3." (a /24),
- * "1.2/16", "10/8", "[2001:db8::]/32", "!net" excludes; 0, or -1 with
- * a message in err (entries before the bad one stay)
+ * spaces or commas: "1.2.3.4", "1.2.3.0/24", "1.2.3.0/255.255.255.0",
+ * "1.2.3." (a /24), "1.2/16", "10/8", "[2001:db8::]/32", "!net"
+ * excludes (ranges "a-b" are refused); 0, or -1 with a message in err
+ * (entries before the bad one stay)
  */
 int
 relays_netset_add(struct relays_netset *ns, const char *list, struct buf *err)
@@ -1412,11 +1413,26 @@ relays_netset_add(struct relays_netset *ns, const char *list, struct buf *err)
 			long v;
 
 			*slash = '\0';
-			v = strtol(slash + 1, &end, 10);
-			if (*end != '\0' || end == slash + 1 || v < 0 ||
-			    v > 128)
-				goto bad;
-			bits = (int)v;
+			if (strchr(slash + 1, '.') != NULL) {
+				/* an IPv4 netmask: 255.255.0.0 */
+				struct in_addr mk;
+				uint32_t mask;
+
+				if (inet_pton(AF_INET, slash + 1, &mk) != 1)
+					goto bad;
+				mask = ntohl(mk.s_addr);
+				for (bits = 0; bits < 32 &&
+				    (mask & (0x80000000u >> bits)) != 0; bits++)
+					;
+				if (bits < 32 && (mask << bits) != 0)
+					goto bad;
+			} else {
+				v = strtol(slash + 1, &end, 10);
+				if (*end != '\0' || end == slash + 1 || v < 0 ||
+				    v > 128)
+					goto bad;
+				bits = (int)v;
+			}
 		}
 		kind = parse_addr(q, a);
 		if (kind == 0 && isdigit((unsigned char)q[0])) {

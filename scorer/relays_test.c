@@ -1011,6 +1011,20 @@ test_networks(void)
 	    "the error names it: %s", buf_str(&err));
 	TEST_IS_INT(relays_netset_add(&c.msa, "1.2.3.4/33", &err), -1,
 	    "a bad IPv4 prefix refused");
+	TEST_IS_INT(relays_netset_add(&c.msa, "1.2.3.4/255.0.255.0", &err),
+	    -1, "a non-contiguous netmask refused");
+	TEST_IS_INT(relays_netset_add(&c.msa, "1.2.3.4-1.2.3.9", &err), -1,
+	    "a range refused");
+	TEST_IS_INT(relays_netset_add(&c.internal, "172.16.0.0/255.240.0.0",
+	    &err), 0, "a netmask accepted");
+	TEST_OK(relays_netset_contains(&c.internal, "172.31.255.1") &&
+	    !relays_netset_contains(&c.internal, "172.32.0.1"),
+	    "netmask 255.240.0.0 is a /12");
+	relays_conf_free(&c);
+	relays_conf_init(&c);
+	TEST_IS_INT(relays_netset_add(&c.trusted, "192.0.2.0/24, 10/8 "
+	    "!10.9.0.0/16 198.51.100. [2001:db8::]/32", &err), 0,
+	    "trusted_networks parsed again");
 
 	/* trusted only: internal follows it */
 	parse_msg(chain1, &mt, &rs, &c);
