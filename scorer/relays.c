@@ -6,7 +6,8 @@
  *
  * Exports relays_parse, relays_free, relays_pseudo_header,
  * relays_envfrom, relays_eval_lookup, relays_conf_init,
- * relays_conf_free, relays_netset_add, relays_netset_contains,
+ * relays_conf_free, relays_conf_setting, relays_netset_add,
+ * relays_netset_contains,
  * relays_conf_orig_headers, relays_ip_private.
  *
  * The headers are hostile (they come from the network); this runs in
@@ -31,6 +32,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1582,6 +1584,62 @@ relays_conf_orig_headers(struct relays_conf *c, const char *names)
 		}
 		p = e;
 	}
+}
+
+/* relays_conf_setting - see relays.h */
+int
+relays_conf_setting(struct relays_conf *c, const char *key,
+    const char *value, struct buf *err)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+		int		 loop;
+	} sets[] = {
+		{ "trusted_networks", offsetof(struct relays_conf, trusted), 1 },
+		{ "internal_networks", offsetof(struct relays_conf, internal),
+		    1 },
+		{ "msa_networks", offsetof(struct relays_conf, msa), 0 },
+	};
+	struct relays_netset *ns;
+	size_t i;
+	int clear;
+
+	if (value == NULL)
+		value = "";
+	if (strcasecmp(key, "originating_ip_headers") == 0) {
+		if (value[strspn(value, " \t")] == '\0')
+			goto missing;
+		relays_conf_orig_headers(c, value);
+		return 1;
+	}
+	if (strcasecmp(key, "clear_originating_ip_headers") == 0) {
+		relays_conf_orig_headers(c, NULL);
+		return 1;
+	}
+	clear = strncasecmp(key, "clear_", 6) == 0;
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		if (strcasecmp(key + (clear ? 6 : 0), sets[i].name) != 0)
+			continue;
+		ns = (struct relays_netset *)((char *)c + sets[i].off);
+		if (clear) {
+			ns->n = 0;
+			ns->configured = 0;
+			if (sets[i].loop)
+				loopback(ns);
+			return 1;
+		}
+		if (value[strspn(value, " \t")] == '\0')
+			goto missing;
+		return relays_netset_add(ns, value, err) == 0 ? 1 : -1;
+	}
+	return 0;
+missing:
+	if (err != NULL) {
+		buf_reset(err);
+		buf_addf(err, "%s: a value is required", key);
+	}
+	return -1;
 }
 
 /* relays_conf_free - free the lists */

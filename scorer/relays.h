@@ -8,7 +8,8 @@
  * Exports struct relay, struct relays, struct relays_conf (network
  * lists: trusted, internal, msa; originating_ip_headers), relays_parse,
  * relays_free, relays_pseudo_header, relays_envfrom, relays_eval_lookup,
- * relays_conf_init, relays_conf_free, relays_netset_add,
+ * relays_conf_init, relays_conf_free, relays_conf_setting,
+ * relays_netset_add,
  * relays_netset_contains, relays_ip_private.  The headers are hostile;
  * the configuration is trusted.  See relays.c.
  */
@@ -73,6 +74,14 @@ int		 relays_netset_add(struct relays_netset *, const char *,
 int		 relays_netset_contains(const struct relays_netset *,
 		    const char *);
 void		 relays_conf_orig_headers(struct relays_conf *, const char *);
+/*
+ * relays_conf_setting - one configuration line for these lists:
+ * trusted_networks, internal_networks, msa_networks (and their clear_
+ * forms), originating_ip_headers, clear_originating_ip_headers;
+ * 1 applied, 0 not one of them, -1 a bad value (message in err)
+ */
+int		 relays_conf_setting(struct relays_conf *, const char *,
+		    const char *, struct buf *);
 int		 relays_ip_private(const char *);
 
 void		 relays_parse(struct relays *, const struct msgtext *,

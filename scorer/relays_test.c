@@ -1055,6 +1055,29 @@ test_networks(void)
 	msgtext_free(&mt);
 	relays_conf_free(&c);
 
+	/* configuration lines */
+	relays_conf_init(&c);
+	TEST_IS_INT(relays_conf_setting(&c, "trusted_networks",
+	    "192.0.2.0/24", &err), 1, "setting: trusted_networks");
+	TEST_IS_INT(relays_conf_setting(&c, "required_score", "5", &err), 0,
+	    "setting: not ours");
+	TEST_IS_INT(relays_conf_setting(&c, "msa_networks", "", &err), -1,
+	    "setting: a value is required");
+	TEST_IS_INT(relays_conf_setting(&c, "internal_networks", "10.0.0.300",
+	    &err), -1, "setting: a bad value");
+	parse_msg(chain1, &mt, &rs, &c);
+	TEST_IS_INT(rs.ntrusted, 0, "setting: 10.1.2.3 not trusted now, "
+	    "trust ends at once");
+	TEST_IS_INT(rs.n, 3, "setting: 3 relays");
+	relays_free(&rs);
+	msgtext_free(&mt);
+	TEST_IS_INT(relays_conf_setting(&c, "clear_trusted_networks", NULL,
+	    &err), 1, "setting: clear_trusted_networks");
+	TEST_OK(!c.trusted.configured &&
+	    relays_netset_contains(&c.trusted, "127.0.0.2"),
+	    "cleared: loopback only, not configured");
+	relays_conf_free(&c);
+
 	/* originating_ip_headers cleared */
 	relays_conf_init(&c);
 	relays_conf_orig_headers(&c, NULL);
