@@ -1813,15 +1813,156 @@ ev_freemail_header(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_freemail_replyto - FreeMail: From and Reply-To both free and
- * different (the comparison with body addresses is not done) */
+#define FM_USER "[a-z0-9!#$%&'*+/=?^_`{|}~-]"
+#define FM_EMAIL "(?=.{0,64}@)(?<![a-z0-9!#$%&'*+/=?^_`{|}~-])(" FM_USER \
+	"+(?:\\." FM_USER "+)*@(?:[a-z0-9](?:[a-z0-9-]{0,59}[a-z0-9])?\\.)" \
+	"{1,4}([a-z0-9-]+))(?![a-z0-9-]|\\.[a-z0-9])"
+
+/* rx_subst - every match of a literal pattern in b replaced by " " */
+static void
+rx_subst(const char *pat, uint32_t opt, struct buf *b)
+{
+	int owned;
+	pcre2_code *c = rx_get(pat, opt, &owned);
+	PCRE2_SIZE n;
+	char *out;
+	int rc;
+
+	if (c == NULL || b->len == 0)
+		return;
+	n = b->len * 2 + 64;
+	out = xmalloc(n);
+	rc = pcre2_substitute(c, (PCRE2_SPTR)b->data, b->len, 0,
+	    PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL,
+	    rx_mctx, (PCRE2_SPTR)" ", 1, (PCRE2_UCHAR *)out, &n);
+	if (rc == PCRE2_ERROR_NOMEMORY) {
+		out = xrealloc(out, n + 1);
+		rc = pcre2_substitute(c, (PCRE2_SPTR)b->data, b->len, 0,
+		    PCRE2_SUBSTITUTE_GLOBAL, NULL, rx_mctx, (PCRE2_SPTR)" ", 1,
+		    (PCRE2_UCHAR *)out, &n);
+	}
+	if (rc >= 0) {
+		buf_reset(b);
+		buf_add(b, out, n);
+	}
+	free(out);
+	if (owned)
+		pcre2_code_free(c);
+}
+
+/* fm_seen - is e in the list? */
+static int
+fm_seen(const struct addrs *a, const char *e)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], e) == 0)
+			return 1;
+	return 0;
+}
+
+/* fm_emails - the addresses of one text (FreeMail's email_regex with a
+ * known TLD), lower-cased, appended unless seen; 0 when max reached */
+static int
+fm_emails(const char *s, size_t n, struct addrs *out, int max)
+{
+	size_t ov[6], pos = 0;
+
+	while (pos < n && rx_match_at(FM_EMAIL, RXI, s, n, pos, ov, 3)) {
+		char *tld = xstrndup(s + ov[4], ov[5] - ov[4]);
+		int ok = uri_tld_valid(tld, strlen(tld));
+
+		free(tld);
+		if (!ok) {
+			pos = ov[0] + 1;
+			continue;
+		}
+		char *e = lower(xstrndup(s + ov[2], ov[3] - ov[2]));
+
+		if (!fm_seen(out, e))
+			addrs_add(out, e, strlen(e));
+		free(e);
+		if (out->n >= max)
+			return 0;
+		pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	}
+	return 1;
+}
+
+/*
+ * fm_body - FreeMail _parse_body: the freemail addresses of the body
+ * (mailto links, then addresses in the text that are not "user@host>"
+ * or "user@host word:"); NULL when there are too many addresses (5)
+ * or freemails (3) to judge, as freemail_skip_when_over_max
+ */
+static struct addrs *
+fm_body(struct eval_msg *em, struct addrs *fmails)
+{
+	struct addrs all = { 0 };
+	struct buf line = BUF_INIT;
+	int i, k, nfm = 0, skip = 0;
+
+	for (i = 0; em->mt != NULL && i < em->mt->nhtml && all.n < 20; i++)
+		for (k = 0; k < em->mt->html[i].nuri && all.n < 20; k++) {
+			const char *u = em->mt->html[i].uri[k].uri;
+
+			if (strcmp(em->mt->html[i].uri[k].tag, "a") != 0 ||
+			    strncasecmp(u, "mailto:", 7) != 0)
+				continue;
+			/* ^mailto:EMAIL: the address right after it */
+			struct addrs one = { 0 };
+
+			if (!rx_match("^mailto:" FM_USER, RXI, u, NULL, 0))
+				continue;
+			fm_emails(u + 7, strlen(u + 7), &one, 1);
+			if (one.n && !fm_seen(&all, one.v[0]))
+				addrs_add(&all, one.v[0], strlen(one.v[0]));
+			addrs_free(&one);
+		}
+	for (i = 0; em->mt != NULL && i < em->mt->body.n; i++) {
+		buf_reset(&line);
+		buf_add(&line, em->mt->body.text.data + em->mt->body.off[i],
+		    em->mt->body.len[i]);
+		rx_subst("<?https?://\\S{0,255}(?:@|%40)\\S{0,255}", RXI, &line);
+		rx_subst("<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}(?!(?:fa(?:x|"
+		    "csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", RXI, &line);
+		if (!fm_emails(buf_str(&line), line.len, &all, 40))
+			break;
+	}
+	buf_free(&line);
+	for (i = 0; i < all.n && !skip; i++) {
+		if (i + 1 == 5) {
+			skip = 1;
+			break;
+		}
+		if (!is_freemail(em, all.v[i]))
+			continue;
+		if (++nfm == 3) {
+			skip = 1;
+			break;
+		}
+		addrs_add(fmails, all.v[i], strlen(all.v[i]));
+	}
+	addrs_free(&all);
+	return skip ? NULL : fmails;
+}
+
+/* check_freemail_replyto - FreeMail: From and Reply-To different
+ * freemails, or a reply address other than a freemail in the body */
 static int
 ev_freemail_replyto(struct eval_msg *em, int argc, char **argv)
 {
-	struct addrs f = { 0 }, r = { 0 };
-	int i, j, ffm = 0, rfm = 0, notin = 1, hit = 0;
+	struct addrs f = { 0 }, r = { 0 }, body = { 0 }, *reply;
+	int i, j, ffm = 0, rfm = 0, notin = 1, hit = 0, what_reply = 0;
 	const char *ef = env_from(em);
 
+	if (argc > 0 && !arg_undef(argc, argv, 0)) {
+		if (strcmp(argv[0], "reply") == 0)
+			what_reply = 1;
+		else if (strcmp(argv[0], "replyto") != 0)
+			return 0;
+	}
 	if (ef != NULL && rx_match("(?:^(?:post|host|domain)master|"
 	    "^double-bounce|^(?:sentto|owner|return|(?:gr)?bounced?)-.+|"
 	    "-(?:request|bounces?|admin|owner)|\\b(?:do[._-t]?)?no[._-t]?"
@@ -1837,10 +1978,39 @@ ev_freemail_replyto(struct eval_msg *em, int argc, char **argv)
 		for (j = 0; j < r.n; j++)
 			if (strcmp(f.v[i], r.v[j]) == 0)
 				notin = 0;
-	if (ffm && rfm && notin)
+	if (ffm && rfm && notin) {
 		hit = 1;
+		goto out;
+	}
+	if (!what_reply && !rfm)
+		goto out;
+	if (what_reply && ((r.n && !rfm) || !ffm))
+		goto out;
+	if (fm_body(em, &body) == NULL || body.n == 0)
+		goto out;
+	reply = !what_reply || rfm ? &r : &f;
+	for (i = 0; i < body.n && !hit; i++)
+		for (j = 0; j < reply->n && !hit; j++)
+			if (strcmp(body.v[i], reply->v[j]) != 0)
+				hit = 1;
+out:
 	addrs_free(&f);
 	addrs_free(&r);
+	addrs_free(&body);
+	return hit;
+}
+
+/* check_freemail_body - FreeMail: a freemail address in the body */
+static int
+ev_freemail_body(struct eval_msg *em, int argc, char **argv)
+{
+	struct addrs body = { 0 };
+	int i, hit = 0;
+
+	if (fm_body(em, &body) != NULL)
+		for (i = 0; i < body.n && !hit; i++)
+			hit = fm_re(argc, argv, 0, body.v[i]);
+	addrs_free(&body);
 	return hit;
 }
 
@@ -3285,6 +3455,7 @@ static const struct {
 	{ "check_freemail_from", ev_freemail_from },
 	{ "check_freemail_header", ev_freemail_header },
 	{ "check_freemail_replyto", ev_freemail_replyto },
+	{ "check_freemail_body", ev_freemail_body },
 	/* MIMEEval */
 	{ "check_for_mime", ev_for_mime },
 	{ "check_for_mime_html", ev_mime_html },
