@@ -72,6 +72,9 @@ struct crule {
 	int		 hslot;		/* header request, -1: none */
 	int		 pseudo;	/* PS_* */
 	pcre2_code	*pre;		/* multi-line prefilter or NULL */
+	char		*lit;		/* a literal every match holds,
+					   lower case, or NULL */
+	size_t		 litlen;
 	int		 pre_own;	/* pre is ours to free */
 	int		 rmin, rmax, concat;	/* mimeheader tflags */
 };
@@ -103,10 +106,15 @@ struct run {
 	struct relays	*relays;
 	const struct check_env *env;
 	struct buf	 aborted;	/* names, for the log */
+	struct buf	 lbody, lraw;	/* lower-case body, rawbody text */
 	struct check_result *res;
 	double		 t0;
 	int		 timeout;
 };
+
+#ifdef CHECK_PROFILE
+double prof_t[20000];
+#endif
 
 /* now - monotonic seconds */
 static double
@@ -457,6 +465,126 @@ revive(struct saconf_rule *r)
 	r->disabled = NULL;
 }
 
+/*
+ * required_literal - the longest run of literal bytes (3 or more) that
+ * every match of a pattern must contain, lower-cased (the search
+ * ignores case, a superset), or NULL.  Only the top level is read: a
+ * top-level "|", \Q, (?x) or /x give up; groups, classes, escapes
+ * other than escaped punctuation and quantified bytes end a run.
+ */
+static char *
+required_literal(const struct saconf_rule *r, size_t *len)
+{
+	const char *p = r->pcre, *best = NULL;
+	struct buf run = BUF_INIT, keep = BUF_INIT;
+	int depth = 0;
+	char ch;
+
+	*len = 0;
+	if (p == NULL || (r->options & PCRE2_EXTENDED) || strstr(p, "(?x") ||
+	    strstr(p, "\\Q") || strstr(p, "(*"))
+		return NULL;
+	for (; *p; p++) {
+		int lit = -1;
+
+		if (*p == '\\') {
+			if (p[1] == '\0')
+				goto none;
+			if ((p[1] >= 'a' && p[1] <= 'z') ||
+			    (p[1] >= 'A' && p[1] <= 'Z') ||
+			    (p[1] >= '0' && p[1] <= '9')) {
+				/* one-letter escapes end a run; \x41,
+				 * \p{..}, \1, \k<..>... are not read */
+				if (strchr("dDwWsSbBhHvVnrtfeRX", p[1]) == NULL)
+					goto none;
+				p++;
+				if (depth == 0)
+					goto endrun;
+				continue;
+			}
+			p++;
+			if (depth == 0)
+				lit = (unsigned char)*p;
+		} else if (*p == '[') {
+			/* skip the class */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '\\' && p[1])
+					p++;
+				p++;
+			}
+			if (*p == '\0')
+				goto none;
+			if (depth == 0)
+				goto endrun;
+			continue;
+		} else if (*p == '(') {
+			depth++;
+			if (depth == 1)
+				goto endrun;
+			continue;
+		} else if (*p == ')') {
+			if (--depth < 0)
+				goto none;
+			continue;
+		} else if (depth > 0)
+			continue;
+		else if (*p == '|')
+			goto none;
+		else if (*p == '{') {
+			/* a quantifier {n}, {n,}, {n,m}: skipped whole */
+			const char *q = p + 1;
+
+			while (*q == ',' || (*q >= '0' && *q <= '9'))
+				q++;
+			if (*q == '}')
+				p = q;
+			goto endrun;
+		} else if (strchr(".^$*+?}", *p))
+			goto endrun;
+		else
+			lit = (unsigned char)*p;
+		if (lit < 0)
+			continue;
+		/* a quantifier after the byte: optional, or ends the run */
+		ch = p[1];
+		if (ch == '?' || ch == '*' || (ch == '{' && p[2] == '0'))
+			goto endrun;
+		buf_addc(&run, lit >= 'A' && lit <= 'Z' ? lit + 32 : lit);
+		if (ch == '+' || ch == '{')
+			goto endrun;
+		continue;
+endrun:
+		if (run.len > keep.len) {
+			buf_reset(&keep);
+			buf_add(&keep, run.data, run.len);
+		}
+		buf_reset(&run);
+	}
+	if (depth != 0)
+		goto none;
+	if (run.len > keep.len) {
+		buf_reset(&keep);
+		buf_add(&keep, run.data, run.len);
+	}
+	buf_free(&run);
+	if (keep.len < 3) {
+		buf_free(&keep);
+		return NULL;
+	}
+	*len = keep.len;
+	best = buf_steal(&keep);
+	return (char *)best;
+none:
+	buf_free(&run);
+	buf_free(&keep);
+	return NULL;
+}
+
 /* type_order - the T_* band of a rule */
 static int
 type_order(const struct saconf_rule *r)
@@ -596,8 +724,10 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		    1;
 	}
 	if ((r->type == SA_BODY || r->type == SA_RAWBODY) &&
-	    r->kind == SAK_REGEX && r->code)
+	    r->kind == SAK_REGEX && r->code) {
 		c->pre = prefilter(r, &c->pre_own);
+		c->lit = required_literal(r, &c->litlen);
+	}
 	/* Check.pm: net evals only in sets 1/3, learn only in 2/3 */
 	if (r->kind == SAK_EVAL && (((r->tflags & SAF_NET) && !(set & 1)) ||
 	    ((r->tflags & SAF_LEARN) && !(set & 2))))
@@ -657,6 +787,7 @@ check_free(struct checker *ck)
 		xfree(ck->cr[i].argv);
 		if (ck->cr[i].pre_own)
 			pcre2_code_free(ck->cr[i].pre);
+		xfree(ck->cr[i].lit);
 	}
 	for (i = 0; i < ck->nhreq; i++)
 		xfree(ck->hreq[i]);
@@ -894,6 +1025,25 @@ run_header(struct run *rn, const struct crule *c)
 	return n;
 }
 
+/* lower - b: s[0..n) with A-Z made a-z (once per message) */
+static const struct buf *
+lower(struct buf *b, const struct buf *s)
+{
+	size_t i;
+
+	if (b->data == NULL) {
+		buf_reserve(b, s->len + 1);
+		for (i = 0; i < s->len; i++) {
+			char ch = s->data[i];
+
+			b->data[i] = ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+		}
+		b->len = s->len;
+		b->data[b->len] = '\0';
+	}
+	return b;
+}
+
 /* run_lines - a body/rawbody/uri rule over lines (Check.pm loops) */
 static int
 run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
@@ -901,7 +1051,16 @@ run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
     int skip_first)
 {
 	const char *base = whole ? buf_str(whole) : NULL;
+	const struct buf *lw;
 	int i, k, hits = 0;
+
+	if (c->lit && whole) {
+		lw = lower(whole == &rn->mt->body.text ? &rn->lbody :
+		    &rn->lraw, whole);
+		if (lw->len == 0 || memmem(lw->data, lw->len, c->lit,
+		    c->litlen) == NULL)
+			return 0;
+	}
 
 	if (c->pre && whole) {
 		k = match(rn, c->pre, base, whole->len, 0, 0);
@@ -1134,8 +1293,17 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	if (rn.jit)
 		pcre2_jit_stack_assign(rn.mctx, NULL, rn.jit);
 
+#ifdef CHECK_PROFILE
+	for (i = 0; i < ck->norder; i++) {
+		double t1 = now();
+
+		run_rule(&rn, &em, &ck->cr[ck->order[i]]);
+		prof_t[ck->order[i]] += now() - t1;
+	}
+#else
 	for (i = 0; i < ck->norder; i++)
 		run_rule(&rn, &em, &ck->cr[ck->order[i]]);
+#endif
 
 	/* metas (Check.pm do_meta_tests at the finish): a meta runs when
 	 * scored and every meta it names ran; other rules count as run */
@@ -1217,6 +1385,8 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	xfree(rn.val);
 	xfree(rn.ran);
 	buf_free(&rn.aborted);
+	buf_free(&rn.lbody);
+	buf_free(&rn.lraw);
 	if (rn.jit)
 		pcre2_jit_stack_free(rn.jit);
 	pcre2_match_context_free(rn.mctx);
