@@ -9,9 +9,9 @@
  * lists: trusted, internal, msa; originating_ip_headers), relays_parse,
  * relays_free, relays_pseudo_header, relays_envfrom, relays_eval_lookup,
  * relays_conf_init, relays_conf_free, relays_conf_setting,
- * relays_netset_add,
- * relays_netset_contains, relays_ip_private.  The headers are hostile;
- * the configuration is trusted.  See relays.c.
+ * relays_conf_orig_headers, relays_netset_add, relays_netset_contains,
+ * relays_ip_private.  The headers are hostile; the configuration is
+ * trusted.  See relays.c.
  */
 #ifndef RELAYS_H
 #define RELAYS_H
@@ -25,7 +25,7 @@ struct relay {
 	char	*ip, *by, *helo, *rdns, *ident, *envfrom, *id, *auth;
 	int	 ip_private;	/* RFC 1918 / loopback / link-local ... */
 	int	 msa;		/* submission relay */
-	/* added: envfrom is NULL when the header named none */
+	/* envfrom is NULL when the header names none */
 	int	 internal;	/* intl=1 */
 	int	 no_reverse_dns; /* the MTA looked it up and found none */
 	int	 rdns_not_in_headers; /* the MTA does not record rDNS */
@@ -38,7 +38,7 @@ struct relays {
 	int		 ninternal;	/* r[0 .. ninternal-1] are internal */
 	int		 unparseable;	/* Received headers not understood */
 	int		 nreceived;	/* Received headers seen */
-	/* added: Received.pm's last_trusted_relay_index and
+	/* Received.pm's last_trusted_relay_index and
 	 * last_internal_relay_index (skipped headers count too), -1: none */
 	int		 last_trusted_index;
 	int		 last_internal_index;
