@@ -848,16 +848,6 @@ ev_subject_all_caps(struct eval_msg *em, int argc, char **argv)
 		s += ov[1];
 	if (!rx_match("\\s", 0, s, NULL, 0) || strlen(s) < 10)
 		goto out;
-	/* the length counts characters: UTF-8 continuation bytes do not */
-	{
-		size_t chars = 0;
-
-		for (p = s; *p; p++)
-			if (((unsigned char)*p & 0xC0) != 0x80)
-				chars++;
-		if (chars < 10)
-			goto out;
-	}
 	for (p = s; *p; p++) {
 		if (isalpha((unsigned char)*p) && (unsigned char)*p < 0x80) {
 			letters++;
@@ -2545,7 +2535,8 @@ inside_of(const struct html *h, const char *tag)
 	return -1;
 }
 
-/* non_space_len - Node.pm: rendered length less ASCII white space */
+/* non_space_len - Node.pm: rendered length less ASCII white space (in
+ * bytes: SA's rendered text is UTF-8 octets) */
 static double
 non_space_len(const struct html *h)
 {
@@ -2554,8 +2545,6 @@ non_space_len(const struct html *h)
 	for (i = 0; i < h->text.len; i++) {
 		unsigned char c = (unsigned char)h->text.data[i];
 
-		if ((c & 0xC0) == 0x80)
-			continue;	/* characters, not bytes */
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
 		    c != 0x0b)
 			n++;
@@ -3062,10 +3051,10 @@ ev_tvd_vertical_words(struct eval_msg *em, int argc, char **argv)
 			size_t n = em->mt->body.len[i], k, sp = 0, chars = 0;
 			int pct;
 
-			/* characters, as Perl counts a decoded string */
+			/* bytes: SA's body text is UTF-8 octets, not
+			 * characters */
 			for (k = 0; k < n; k++) {
-				if (((unsigned char)s[k] & 0xC0) != 0x80)
-					chars++;
+				chars++;
 				if (s[k] == ' ')
 					sp++;
 			}
