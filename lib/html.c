@@ -960,12 +960,12 @@ put_text(struct render *r, const char *s, size_t n)
 	}
 	if (r->in_style)
 		return;
-	if (r->in_title)
+	if (r->in_title) {
 		buf_add(&h->title, s, n);
-	if (r->in_a > 0) {
-		buf_add(&h->anchor, s, n);
-		buf_addc(&h->anchor, '\n');
+		buf_add(&h->titles, s, n);
 	}
+	if (r->in_a > 0)
+		buf_add(&h->anchor, s, n);
 	if (n > 0 && h->text.len > 0)
 		cut_words(r, s, n);
 	buf_reset(t);
@@ -1500,6 +1500,8 @@ html_tests(struct render *r, const struct tag *t)
 	if (strcmp(t->name, "font") == 0 &&
 	    (v = attr_get(t, "face", &vl)) != NULL && !face_ok(v))
 		h->tests |= HTML_T_FONT_FACE_BAD;
+	if (strcmp(t->name, "a") == 0)
+		buf_addc(&h->anchor, '\0');
 	if (strcmp(t->name, "img") == 0 && r->in_a > 0)
 		buf_adds(&h->anchor, "<img>\n");
 	if (strcmp(t->name, "img") == 0 &&
@@ -1586,6 +1588,8 @@ handle_tag(struct render *r, struct tag *t, int f)
 		}
 		if (strcmp(n, "title") == 0 && r->h->title.len)
 			buf_addc(&r->h->title, '\n');
+		if (strcmp(n, "title") == 0)
+			buf_addc(&r->h->titles, '\0');
 	}
 }
 
@@ -1795,15 +1799,15 @@ html_render(struct html *h, const char *html, size_t len)
 			 * one, so that search is not repeated */
 			q = nodash ? NULL : memmem(s + 3, end - s - 3, "-->", 3);
 			if (q != NULL) {
+				buf_addc(&h->comment, '\0');
 				buf_add(&h->comment, s - 1, q + 3 - (s - 1));
-				buf_addc(&h->comment, '\n');
 				s = q + 3;
 			} else {
 				nodash = 1;
 				if ((q = memchr(s + 3, '>', end - s - 3)) == NULL)
 					goto unterminated;
+				buf_addc(&h->comment, '\0');
 				buf_add(&h->comment, s - 1, q + 1 - (s - 1));
-				buf_addc(&h->comment, '\n');
 				s = q + 1;
 			}
 		} else if (*s == '!' && end - s >= 8 &&
@@ -1872,6 +1876,7 @@ html_free(struct html *h)
 	buf_free(&h->script);
 	buf_free(&h->comment);
 	buf_free(&h->anchor);
+	buf_free(&h->titles);
 	xfree(h->inside);
 	memset(h, 0, sizeof(*h));
 }

@@ -64,8 +64,10 @@ struct html {
 	int		 obfuscation;	/* word runs cut by tags */
 	int		 backhair;	/* distinct cut shapes */
 	int		 tests;		/* HTML_T_* */
-	struct buf	 comment;	/* comments, each ending "\n" */
-	struct buf	 anchor;	/* anchor texts, each ending "\n" */
+	struct buf	 comment;	/* comments ("<!--...-->"), each after
+					   a NUL */
+	struct buf	 anchor;	/* anchor texts, each after a NUL */
+	struct buf	 titles;	/* title texts, each after a NUL */
 	/* private: URI hash set */
 	int		*uri_hash;
 	size_t		 uri_hsize;

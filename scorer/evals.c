@@ -2806,11 +2806,9 @@ ev_html_text_match(struct eval_msg *em, int argc, char **argv)
 		const struct html *h = &em->mt->html[i];
 
 		if (strcmp(argv[0], "comment") == 0)
-			r = h->comment.len > 0 &&
-			    list_match(c, &h->comment, '\n', 0);
+			r = list_match(c, &h->comment, '\0', 1);
 		else if (strcmp(argv[0], "title") == 0)
-			r = h->title.len > 0 && list_match(c, &h->title, '\n',
-			    0);
+			r = list_match(c, &h->titles, '\0', 1);
 		else if (strcmp(argv[0], "anchor") == 0)
 			r = list_match(c, &h->anchor, '\0', 1);
 		else if (strcmp(argv[0], "script") == 0)
@@ -2833,14 +2831,14 @@ ev_html_title_subject_ratio(struct eval_msg *em, int argc, char **argv)
 	sl = strlen(hget(em, "Subject", &b));
 	for (i = 0; i < nhtml(em) && sl > 0 && !r; i++) {
 		const struct html *h = &em->mt->html[i];
-		const char *p = h->title.data, *e, *q;
+		const char *p = h->titles.data, *e, *q;
 		double max = 0;
 
-		if (p == NULL || h->title.len == 0)
+		if (p == NULL || h->titles.len == 0)
 			continue;
-		e = p + h->title.len;
-		for (; p <= e; p = q + 1) {
-			q = memchr(p, '\n', (size_t)(e - p));
+		e = p + h->titles.len;
+		for (p++; p <= e; p = q + 1) {
+			q = memchr(p, '\0', (size_t)(e - p));
 			if (q == NULL)
 				q = e;
 			if ((double)(q - p) / (double)sl > max)
