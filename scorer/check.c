@@ -77,6 +77,9 @@ struct crule {
 	size_t		 litlen;
 	int		 pre_own;	/* pre is ours to free */
 	int		 rmin, rmax, concat;	/* mimeheader tflags */
+	int		 captures;	/* has named groups: sets tags */
+	int		 tagged;	/* pattern uses %{TAG}: built per
+					   message from r->pcre */
 };
 
 struct checker {
@@ -107,6 +110,8 @@ struct run {
 	const struct check_env *env;
 	struct buf	 aborted;	/* names, for the log */
 	struct buf	 lbody, lraw;	/* lower-case body, rawbody text */
+	const pcre2_code *cur;		/* the pattern of the running rule */
+	struct buf	 tags;		/* captured tags: "NAME\0VALUE\0"... */
 	struct check_result *res;
 	double		 t0;
 	int		 timeout;
@@ -672,8 +677,22 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 	c->nosubject = (r->tflags & SAF_NOSUBJECT) != 0;
 	c->hslot = -1;
 	revive(r);
+	if (ck->opts.capture_tags && r->disabled && r->pcre &&
+	    strncmp(r->disabled, "captured tag", 12) == 0 &&
+	    r->kind == SAK_REGEX) {
+		/* SA 4.0 captured tags: the pattern is built per message */
+		c->tagged = 1;
+		xfree(r->disabled);
+		r->disabled = NULL;
+	}
 	if (r->disabled)
 		return;
+	if (r->code) {
+		uint32_t nn = 0;
+
+		pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &nn);
+		c->captures = nn > 0;
+	}
 	if (r->type == SA_ASKDNS) {
 		why = eval_offline("askdns");
 		saconf_disable(ck->conf, r, why ? why : "network test");
@@ -724,7 +743,7 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		    1;
 	}
 	if ((r->type == SA_BODY || r->type == SA_RAWBODY) &&
-	    r->kind == SAK_REGEX && r->code) {
+	    r->kind == SAK_REGEX && r->code && !c->tagged) {
 		c->pre = prefilter(r, &c->pre_own);
 		c->lit = required_literal(r, &c->litlen);
 	}
@@ -734,7 +753,7 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		return;
 	if (c->score == 0)
 		return;
-	if (r->kind == SAK_REGEX && r->code == NULL)
+	if (r->kind == SAK_REGEX && r->code == NULL && !c->tagged)
 		return;
 	c->run = 1;
 }
@@ -1016,7 +1035,7 @@ run_header(struct run *rn, const struct crule *c)
 		return (v != NULL) != (r->negate != 0);
 	if (v == NULL)		/* undef matches as "" in Perl */
 		v = "", len = 0;
-	n = match(rn, r->code, v, len, c->multiple && !r->negate,
+	n = match(rn, rn->cur, v, len, c->multiple && !r->negate,
 	    c->maxhits);
 	if (n < 0)
 		return -1;
@@ -1071,7 +1090,7 @@ run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
 		const char *s = base ? base + off[i] : v[i];
 		size_t len = base ? lens[i] : strlen(v[i]);
 
-		k = match(rn, c->r->code, s, len, c->multiple,
+		k = match(rn, rn->cur, s, len, c->multiple,
 		    c->maxhits ? c->maxhits - hits : 0);
 		if (k < 0)
 			return -1;
@@ -1116,7 +1135,7 @@ run_mimeheader(struct run *rn, const struct crule *c)
 		}
 		if (r->negate)
 			continue;
-		n = match(rn, r->code, s, strlen(s), 1, c->maxhits - hits);
+		n = match(rn, rn->cur, s, strlen(s), 1, c->maxhits - hits);
 		if (n < 0) {
 			hits = -1;
 			goto out;
@@ -1125,7 +1144,7 @@ run_mimeheader(struct run *rn, const struct crule *c)
 			goto out;
 	}
 	if (c->concat && !r->negate) {
-		n = match(rn, r->code, buf_str(&cat), cat.len, 1, c->maxhits);
+		n = match(rn, rn->cur, buf_str(&cat), cat.len, 1, c->maxhits);
 		hits = n;
 	}
 	if (r->negate)	/* as MIMEHeader.pm: a negated rule always hits */
@@ -1153,6 +1172,88 @@ record(struct run *rn, const struct crule *c, int n, double value)
 	(void)n;
 }
 
+/* tags_set - keep the named groups of the match in rn->md as tags */
+static void
+tags_set(struct run *rn, const pcre2_code *code)
+{
+	PCRE2_SPTR tab;
+	PCRE2_UCHAR *v;
+	PCRE2_SIZE vl;
+	uint32_t n = 0, sz = 0, i;
+
+	pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &n);
+	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &sz);
+	pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &tab);
+	for (i = 0; i < n && rn->tags.len < 65536; i++) {
+		const char *name = (const char *)tab + i * sz + 2;
+
+		if (pcre2_substring_get_byname(rn->md, (PCRE2_SPTR)name, &v,
+		    &vl) != 0)
+			continue;
+		if (vl > 0 && memchr(v, '\0', vl) == NULL) {
+			buf_adds(&rn->tags, name);
+			buf_addc(&rn->tags, '\0');
+			buf_add(&rn->tags, v, vl);
+			buf_addc(&rn->tags, '\0');
+		}
+		pcre2_substring_free(v);
+	}
+}
+
+/*
+ * tagged_code - a %{TAG} pattern with each tag replaced by
+ * (?:v1|v2...), the values quoted (Check.pm capture_rules_replace);
+ * NULL when a tag has no value (the rule does not run)
+ */
+static pcre2_code *
+tagged_code(struct run *rn, const struct saconf_rule *r)
+{
+	struct buf b = BUF_INIT;
+	const char *p = r->pcre, *e, *t, *end = rn->tags.data + rn->tags.len;
+	pcre2_code *code = NULL;
+	int err, found;
+	PCRE2_SIZE off;
+
+	while (*p) {
+		if (p[0] == '%' && p[1] == '{' && (p == r->pcre || p[-1] !=
+		    '\\') && (e = strchr(p, '}')) != NULL) {
+			found = 0;
+			buf_adds(&b, "(?:");
+			for (t = rn->tags.data; t && t < end;) {
+				const char *v = t + strlen(t) + 1;
+
+				if (strlen(t) == (size_t)(e - p - 2) &&
+				    strncmp(t, p + 2, e - p - 2) == 0) {
+					if (found++)
+						buf_addc(&b, '|');
+					for (; *v; v++) {
+						if (!((*v >= 'a' && *v <= 'z') ||
+						    (*v >= 'A' && *v <= 'Z') ||
+						    (*v >= '0' && *v <= '9') ||
+						    *v == '_' || (*v & 0x80)))
+							buf_addc(&b, '\\');
+						buf_addc(&b, *v);
+					}
+					v++;
+				} else
+					v += strlen(v) + 1;
+				t = v;
+			}
+			if (!found)
+				goto out;
+			buf_addc(&b, ')');
+			p = e + 1;
+			continue;
+		}
+		buf_addc(&b, *p++);
+	}
+	code = pcre2_compile((PCRE2_SPTR)buf_str(&b), b.len, r->options, &err,
+	    &off, NULL);
+out:
+	buf_free(&b);
+	return code;
+}
+
 /* run_rule - run one non-meta rule */
 static void
 run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
@@ -1176,6 +1277,21 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 		rn->res->flags |= CHECK_TIMEOUT;
 		return;
 	}
+	rn->cur = r->code;
+	if (c->tagged) {
+		pcre2_code *tc = tagged_code(rn, r);
+
+		if (tc == NULL)
+			return;
+		rn->cur = tc;
+		n = r->type == SA_URI ? run_lines(rn, c, NULL,
+		    (const char *const *)mt->uris.v, NULL, NULL, mt->uris.n, 0) :
+		    r->type == SA_HEADER ? run_header(rn, c) :
+		    r->type == SA_BODY ? run_lines(rn, c, &mt->body.text, NULL,
+		    mt->body.off, mt->body.len, mt->body.n, c->nosubject) : 0;
+		pcre2_code_free(tc);
+		goto done;
+	}
 	switch (r->type) {
 	case SA_HEADER:
 		n = run_header(rn, c);
@@ -1193,7 +1309,7 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 		    NULL, NULL, mt->uris.n, 0);
 		break;
 	case SA_FULL:
-		n = match(rn, r->code, em->msg, em->len, c->multiple,
+		n = match(rn, rn->cur, em->msg, em->len, c->multiple,
 		    c->maxhits);
 		break;
 	case SA_MIMEHEADER:
@@ -1202,6 +1318,10 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 	default:
 		return;
 	}
+	if (n > 0 && c->captures && !c->multiple && !r->negate &&
+	    r->kind == SAK_REGEX)
+		tags_set(rn, rn->cur);
+done:
 	rn->ran[c->idx] = 1;
 	if (n < 0) {
 		stopped(rn, c);
@@ -1386,6 +1506,7 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	xfree(rn.ran);
 	buf_free(&rn.aborted);
 	buf_free(&rn.lbody);
+	buf_free(&rn.tags);
 	buf_free(&rn.lraw);
 	if (rn.jit)
 		pcre2_jit_stack_free(rn.jit);

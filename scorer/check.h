@@ -22,6 +22,12 @@ struct check_opts {
 	uint32_t	 match_limit;	/* PCRE2 match limit a regex run */
 	uint32_t	 depth_limit;	/* PCRE2 depth limit */
 	double		 time_budget;	/* seconds for one message, 0: none */
+	int		 capture_tags;	/* run the rules using SA 4.0 captured
+					   tags (%{TAG}, set by named groups
+					   of rules that hit); 0: they stay
+					   disabled, as they mostly are in
+					   spamd 4.0.1, whose qr//o keeps the
+					   first message's value per child */
 };
 
 struct check_hit {

@@ -135,7 +135,7 @@ hit(const struct saconf *c, const struct check_result *r, const char *name)
 static void
 test_types(void)
 {
-	struct check_opts o = { 0, 100000, 10000, 0 };
+	struct check_opts o = { 0, 100000, 10000, 0, 0 };
 	struct saconf *c = load(rules);
 	struct checker *ck;
 	struct check_result r;
@@ -222,7 +222,7 @@ test_hostile(void)
 	    "score OK_DEEP 1\n"
 	    "rawbody OK_RAW /zzz/\n"
 	    "score OK_RAW 1\n";
-	struct check_opts o = { 0, 20000, 1000, 0 };
+	struct check_opts o = { 0, 20000, 1000, 0, 0 };
 	struct saconf *c = load(cf);
 	struct checker *ck = check_new(c, &o);
 	struct check_result r;
@@ -291,11 +291,47 @@ test_hostile(void)
 	saconf_free(c);
 }
 
+/* test_tags - SA 4.0 captured tags: a named group feeds %{TAG} */
+static void
+test_tags(void)
+{
+	static const char cf[] =
+	    "header __TO_ADDR To:addr =~ /(?<TO_ADDR>.*)/\n"
+	    "uri    U_TAG     m;^https?://.{4,64}email=%{TO_ADDR};i\n"
+	    "score  U_TAG     1\n"
+	    "uri    U_NOTAG   m;^https?://%{NO_SUCH_TAG};i\n"
+	    "score  U_NOTAG   1\n";
+	static const char m[] =
+	    "To: Bob <bob.x@example.com>\r\nSubject: s\r\n\r\n"
+	    "see http://www.example.net/login?email=bob.x@example.com\r\n";
+	struct check_opts o = { 0, 100000, 10000, 0, 1 };
+	struct saconf *c = load(cf);
+	struct checker *ck = check_new(c, &o);
+	struct check_result r;
+
+	check_message(ck, m, sizeof(m) - 1, NULL, &r);
+	TEST_OK(hit(c, &r, "U_TAG"), "%%{TO_ADDR} filled from the To: rule");
+	TEST_OK(!hit(c, &r, "U_NOTAG"), "an unset tag: the rule does not run");
+	check_result_free(&r);
+	check_free(ck);
+	saconf_free(c);
+	o.capture_tags = 0;
+	c = load(cf);
+	ck = check_new(c, &o);
+	check_message(ck, m, sizeof(m) - 1, NULL, &r);
+	TEST_OK(!hit(c, &r, "U_TAG") && saconf_rule_find(c, "U_TAG")->disabled,
+	    "capture_tags 0: tag rules stay disabled");
+	check_result_free(&r);
+	check_free(ck);
+	saconf_free(c);
+}
+
 /* main - every group of tests, then the plan */
 int
 main(void)
 {
 	test_types();
 	test_hostile();
+	test_tags();
 	TEST_DONE();
 }

@@ -3,9 +3,11 @@
  * scores message files with SpamAssassin's stock rules as spamd would.
  *
  * usage: sacheck [-c LOCALCF] [-r RULESDIR] [-p SITEDIR] [-s SET] [-v]
- *        FILE...
+ *        [-D] [-T] FILE...
  * Prints per file "file<TAB>score<TAB>required<TAB>RULE,RULE<TAB>ms";
- * -v adds a fifth column with the "__" rules that hit.  A leading mbox
+ * -v adds a column with the "__" rules that hit (":N" counts), -D
+ * prints the disabled rules by reason, -T runs the rules that use
+ * captured tags (check_opts capture_tags).  A leading mbox
  * "From " line is skipped.  Defaults: rules /usr/share/spamassassin,
  * plugin loaders (*.pre) and site *.cf from /etc/spamassassin, score
  * set 0.  The files are hostile; runs as the developer, not installed.
@@ -45,7 +47,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: sacheck [-c LOCALCF] [-r RULESDIR] "
-	    "[-p SITEDIR] [-s SET] [-v] [-D] FILE...\n");
+	    "[-p SITEDIR] [-s SET] [-v] [-D] [-T] FILE...\n");
 	exit(2);
 }
 
@@ -69,7 +71,7 @@ main(int argc, char **argv)
 	o.time_budget = 10;
 	log_open("sacheck");
 	log_set_stderr(1);
-	while ((ch = getopt(argc, argv, "c:r:p:s:vD")) != -1) {
+	while ((ch = getopt(argc, argv, "c:r:p:s:vDT")) != -1) {
 		switch (ch) {
 		case 'c':
 			local = optarg;
@@ -88,6 +90,9 @@ main(int argc, char **argv)
 			break;
 		case 'D':
 			dump = 1;
+			break;
+		case 'T':
+			o.capture_tags = 1;
 			break;
 		default:
 			usage();
