@@ -45,6 +45,7 @@ enum {
 	C_LANG,		/* struct str_cache: the language guess */
 	C_BODY,		/* struct body_cache */
 	C_FROMS,	/* struct addrs: all_from_addrs */
+	C_IMAGE,	/* struct image_cache */
 	C_NSLOTS
 };
 
@@ -3385,6 +3386,300 @@ ev_madiff_count(struct eval_msg *em, int argc, char **argv)
 }
 
 /*
+ * ImageInfo: base64 image parts (gif, png, jpeg) and their sizes
+ */
+
+#define IMG_TYPES	3	/* gif, png, jpeg; "all" is the sum */
+
+struct img_dim {
+	int		 type;
+	unsigned long	 h, w;
+};
+
+struct image_cache {
+	double		 pc[IMG_TYPES + 1];	/* pixels per type, [3] all */
+	int		 count[IMG_TYPES + 1];
+	struct img_dim	*dim;
+	int		 ndim;
+	struct addrs	 names;
+};
+
+/* image_cache_free - free the dimensions and names */
+static void
+image_cache_free(struct image_cache *c)
+{
+	free(c->dim);
+	addrs_free(&c->names);
+}
+
+/* be16, be32 - big-endian integers */
+static unsigned long
+be16(const unsigned char *p)
+{
+	return ((unsigned long)p[0] << 8) | p[1];
+}
+
+static unsigned long
+be32(const unsigned char *p)
+{
+	return ((unsigned long)p[0] << 24) | ((unsigned long)p[1] << 16) |
+	    ((unsigned long)p[2] << 8) | p[3];
+}
+
+/* img_size - ImageInfo's get_details: height and width, 0 when none */
+static void
+img_size(int type, const unsigned char *d, size_t n, unsigned long *h,
+    unsigned long *w)
+{
+	size_t pos;
+
+	*h = *w = 0;
+	if (type == 0) {
+		if (n >= 10 && memcmp(d, "GIF8", 4) == 0 && (d[4] == '7' ||
+		    d[4] == '9') && d[5] == 'a') {
+			*w = d[6] | ((unsigned long)d[7] << 8);
+			*h = d[8] | ((unsigned long)d[9] << 8);
+		}
+	} else if (type == 1) {
+		if (n < 8 || memcmp(d, "\x89PNG\r\n\x1a\n", 8) != 0)
+			return;
+		/* as ImageInfo.pm: steps of 8 bytes until IHDR or IEND */
+		for (pos = 8; pos + 8 <= n; pos += 8) {
+			if (memcmp(d + pos + 4, "IEND", 4) == 0)
+				break;
+			if (memcmp(d + pos + 4, "IHDR", 4) == 0 &&
+			    be32(d + pos) == 13) {
+				if (pos + 16 <= n) {
+					*w = be32(d + pos + 8);
+					*h = be32(d + pos + 12);
+				}
+				break;
+			}
+		}
+	} else {
+		if (n < 2 || d[0] != 0xFF || d[1] != 0xD8)
+			return;
+		for (pos = 2; pos + 4 <= n;) {
+			unsigned mark = d[pos + 1];
+			size_t len = be16(d + pos + 2);
+
+			if (d[pos] != 0xFF || mark == 0xDA || mark == 0xD9 ||
+			    len < 2)
+				break;
+			pos += 4;
+			if ((mark >= 0xC0 && mark <= 0xC3) || (mark >= 0xC5 &&
+			    mark <= 0xC7) || (mark >= 0xC9 && mark <= 0xCB) ||
+			    (mark >= 0xCD && mark <= 0xCF)) {
+				if (pos + 5 <= n) {
+					*h = be16(d + pos + 1);
+					*w = be16(d + pos + 3);
+				}
+				break;
+			}
+			pos += len - 2 < n - pos ? len - 2 : n - pos;
+		}
+	}
+}
+
+/* image_info - ImageInfo _get_images, computed once */
+static struct image_cache *
+image_info(struct eval_msg *em)
+{
+	struct image_cache *c = em->cache[C_IMAGE];
+	struct buf cte = BUF_INIT, dec = BUF_INIT;
+	int i, t, k;
+
+	if (c != NULL)
+		return c;
+	c = xcalloc(1, sizeof(*c));
+	em->cache[C_IMAGE] = c;
+	for (i = 0; em->mt != NULL && i < em->mt->mime.nparts; i++) {
+		const struct mime_part *p = &em->mt->mime.part[i];
+		unsigned long h, w;
+
+		if (p->is_multipart || p->is_message)
+			continue;
+		if (strcmp(p->type, "image/gif") == 0)
+			t = 0;
+		else if (strcmp(p->type, "image/png") == 0)
+			t = 1;
+		else if (strcmp(p->type, "image/jpeg") == 0 ||
+		    strcmp(p->type, "image/jpg") == 0)
+			t = 2;
+		else
+			continue;
+		if (strcmp(part_header(em, p, "Content-Transfer-Encoding",
+		    &cte), "base64") != 0)
+			continue;
+		buf_reset(&dec);
+		mime_decode(p, msrc(em), &dec);
+		img_size(t, (const unsigned char *)dec.data, dec.len, &h, &w);
+		c->count[t]++;
+		c->count[IMG_TYPES]++;
+		if (h == 0 || w == 0)
+			continue;
+		c->pc[t] += (double)h * (double)w;
+		c->pc[IMG_TYPES] += (double)h * (double)w;
+		for (k = 0; k < c->ndim; k++)
+			if (c->dim[k].type == t && c->dim[k].h == h &&
+			    c->dim[k].w == w)
+				break;
+		if (k == c->ndim && c->ndim < 1000) {
+			c->dim = xreallocarray(c->dim, (size_t)c->ndim + 1,
+			    sizeof(*c->dim));
+			c->dim[c->ndim].type = t;
+			c->dim[c->ndim].h = h;
+			c->dim[c->ndim].w = w;
+			c->ndim++;
+		}
+		if (p->filename != NULL && p->filename[0] != '\0' &&
+		    !fm_seen(&c->names, p->filename))
+			addrs_add(&c->names, p->filename, strlen(p->filename));
+	}
+	buf_free(&cte);
+	buf_free(&dec);
+	return c;
+}
+
+/* img_type - 0..2 for gif, png, jpeg, IMG_TYPES for all, -1 else */
+static int
+img_type(const char *s)
+{
+	if (strcmp(s, "gif") == 0)
+		return 0;
+	if (strcmp(s, "png") == 0)
+		return 1;
+	if (strcmp(s, "jpeg") == 0)
+		return 2;
+	if (strcmp(s, "all") == 0)
+		return IMG_TYPES;
+	return -1;
+}
+
+/* result_check - ImageInfo: min <= v <= max (max undef: open) */
+static int
+result_check(int argc, char **argv, int imin, double v, int nomaxequal)
+{
+	if (v < arg_num(argc, argv, imin, 0))
+		return 0;
+	if (!arg_undef(argc, argv, imin + 1)) {
+		double max = arg_num(argc, argv, imin + 1, 0);
+
+		if (v > max || (nomaxequal && v == max))
+			return 0;
+	}
+	return 1;
+}
+
+/* image_count - ImageInfo: number of images of a type in range */
+static int
+ev_image_count(struct eval_msg *em, int argc, char **argv)
+{
+	int t;
+
+	if (argc < 2 || (t = img_type(argv[0])) < 0)
+		return 0;
+	return result_check(argc, argv, 1, image_info(em)->count[t], 0);
+}
+
+/* pixel_coverage - ImageInfo: image area of a type in range */
+static int
+ev_pixel_coverage(struct eval_msg *em, int argc, char **argv)
+{
+	int t;
+
+	if (argc < 2 || (t = img_type(argv[0])) < 0)
+		return 0;
+	return result_check(argc, argv, 1, image_info(em)->pc[t], 0);
+}
+
+/* image_to_text_ratio - ImageInfo: body length per image pixel */
+static int
+ev_image_to_text_ratio(struct eval_msg *em, int argc, char **argv)
+{
+	struct image_cache *c;
+	double len = 0;
+	int t, i;
+
+	if (argc < 3 || (t = img_type(argv[0])) < 0)
+		return 0;
+	c = image_info(em);
+	for (i = 0; em->mt != NULL && i < em->mt->body.n; i++)
+		len += (double)em->mt->body.len[i];
+	if (len <= 0 || c->pc[t] <= 0)
+		return 0;
+	return result_check(argc, argv, 1, len / c->pc[t], 1);
+}
+
+/* image_size_exact - ImageInfo: an image of height x width */
+static int
+ev_image_size_exact(struct eval_msg *em, int argc, char **argv)
+{
+	struct image_cache *c;
+	int t, k;
+
+	if (argc < 3 || (t = img_type(argv[0])) < 0)
+		return 0;
+	c = image_info(em);
+	for (k = 0; k < c->ndim; k++)
+		if ((t == IMG_TYPES || c->dim[k].type == t) &&
+		    (double)c->dim[k].h == arg_num(argc, argv, 1, -1) &&
+		    (double)c->dim[k].w == arg_num(argc, argv, 2, -1))
+			return 1;
+	return 0;
+}
+
+/* image_size_range - ImageInfo: an image within height/width bounds */
+static int
+ev_image_size_range(struct eval_msg *em, int argc, char **argv)
+{
+	struct image_cache *c;
+	int t, k;
+
+	if (argc < 3 || (t = img_type(argv[0])) < 0)
+		return 0;
+	c = image_info(em);
+	for (k = 0; k < c->ndim; k++) {
+		double h = (double)c->dim[k].h, w = (double)c->dim[k].w;
+
+		if (t != IMG_TYPES && c->dim[k].type != t)
+			continue;
+		if (h < arg_num(argc, argv, 1, 0) ||
+		    w < arg_num(argc, argv, 2, 0))
+			continue;
+		if (!arg_undef(argc, argv, 3) && h > arg_num(argc, argv, 3, 0))
+			continue;
+		if (!arg_undef(argc, argv, 4) && w > arg_num(argc, argv, 4, 0))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* image_named - ImageInfo: an image part of that file name */
+static int
+ev_image_named(struct eval_msg *em, int argc, char **argv)
+{
+	return argc > 0 && fm_seen(&image_info(em)->names, argv[0]);
+}
+
+/* image_name_regex - ImageInfo: an image file name matches */
+static int
+ev_image_name_regex(struct eval_msg *em, int argc, char **argv)
+{
+	struct image_cache *c;
+	int i;
+
+	if (argc < 1)
+		return 0;
+	c = image_info(em);
+	for (i = 0; i < c->names.n; i++)
+		if (rx_dyn(argv[0], 0, c->names.v[i]))
+			return 1;
+	return 0;
+}
+
+/*
  * The table
  */
 
@@ -3475,6 +3770,14 @@ static const struct {
 	{ "check_body_length", ev_body_length },
 	{ "multipart_alternative_difference", ev_madiff },
 	{ "multipart_alternative_difference_count", ev_madiff_count },
+	/* ImageInfo */
+	{ "image_count", ev_image_count },
+	{ "pixel_coverage", ev_pixel_coverage },
+	{ "image_to_text_ratio", ev_image_to_text_ratio },
+	{ "image_size_exact", ev_image_size_exact },
+	{ "image_size_range", ev_image_size_range },
+	{ "image_named", ev_image_named },
+	{ "image_name_regex", ev_image_name_regex },
 	/* TextCat */
 	{ "check_language", ev_language },
 	{ "check_body_8bits", ev_body_8bits },
@@ -3561,6 +3864,8 @@ eval_msg_release(struct eval_msg *em)
 		html_cache_free(em->cache[C_HTML]);
 	if (em->cache[C_BODY] != NULL)
 		body_cache_free(em->cache[C_BODY]);
+	if (em->cache[C_IMAGE] != NULL)
+		image_cache_free(em->cache[C_IMAGE]);
 	for (i = 0; i < EVAL_CACHE_SLOTS; i++) {
 		free(em->cache[i]);
 		em->cache[i] = NULL;

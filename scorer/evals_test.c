@@ -393,6 +393,45 @@ t_body(void)
 	TEST_IS_INT(RUN1(upper, "check_body_length", "100"), 0, "long body");
 }
 
+/* t_images - ImageInfo on a GIF and a PNG attachment */
+static void
+t_images(void)
+{
+	static const char img[] =
+	    "From: a@b.example\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"B\"\n"
+	    "\n"
+	    "--B\n"
+	    "Content-Type: text/plain\n"
+	    "\n"
+	    "see the pictures\n"
+	    "--B\n"
+	    "Content-Type: image/gif; name=\"a.gif\"\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "R0lGODlhEAAgAIAAAA==\n"
+	    "--B\n"
+	    "Content-Type: image/png\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "iVBORw0KGgoAAAANSUhEUgAAAQAAAACACAIAAAA=\n"
+	    "--B--\n";
+
+	TEST_IS_INT(RUN3(img, "image_count", "gif", "1", "1"), 1, "one GIF");
+	TEST_IS_INT(RUN2(img, "image_count", "all", "2"), 1, "two images");
+	TEST_IS_INT(RUN2(img, "image_count", "jpeg", "1"), 0, "no JPEG");
+	TEST_IS_INT(RUN3(img, "image_size_exact", "gif", "32", "16"), 1,
+	    "GIF 16 wide, 32 high");
+	TEST_IS_INT(RUN3(img, "image_size_exact", "png", "128", "256"), 1,
+	    "PNG 256x128 from IHDR");
+	TEST_IS_INT(RUN3(img, "pixel_coverage", "all", "33000", "33280"), 1,
+	    "512 + 32768 pixels");
+	TEST_IS_INT(RUN1(img, "image_named", "a.gif"), 1, "named a.gif");
+	TEST_IS_INT(RUN3(img, "image_size_range", "png", "100", "200"), 1,
+	    "PNG at least 100 x 200");
+}
+
 static const char english[] =
     "The committee met on Tuesday to discuss the budget for the coming "
     "year. Several members raised concerns about the rising cost of "
@@ -495,6 +534,7 @@ main(void)
 	t_mime();
 	t_html();
 	t_body();
+	t_images();
 	t_language();
 	saconf_free(conf);
 	unlink(path);
