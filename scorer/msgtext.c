@@ -1038,8 +1038,26 @@ build_uris(struct msgtext *t)
 		for (k = 0; k < t->html[i].nuri; k++)
 			uri_list_add(&raw, t->html[i].uri[k].uri,
 			    strlen(t->html[i].uri[k].uri), 0);
-	for (i = 0; i < raw.n; i++)
+	for (i = 0; i < raw.n; i++) {
+		/* uri_list_canonicalize returns the URI itself too (without
+		 * CR/LF, trimmed), even one it skips ("/img.gif", "#x") */
+		const char *p = raw.v[i];
+		struct buf tr = BUF_INIT;
+		size_t a, e;
+
+		for (; *p; p++)
+			if (*p != '\n' && *p != '\r')
+				buf_addc(&tr, *p);
+		for (a = 0; a < tr.len && strchr(" \t\f\v", tr.data[a]); a++)
+			;
+		for (e = tr.len; e > a && strchr(" \t\f\v", tr.data[e - 1]);
+		    e--)
+			;
+		if (e > a)
+			uri_list_add(&t->uris, tr.data + a, e - a, 0);
+		buf_free(&tr);
 		uri_canonical(raw.v[i], &t->uris);
+	}
 	if (raw.overflow)
 		t->uris.overflow |= raw.overflow;
 	uri_list_free(&raw);
