@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "saconf.h"
 #include "sarules.h"
+#include "uri.h"
 
 /* name_cmp - byte order of file names */
 static int
@@ -92,6 +93,61 @@ pre_plugins(char **files, int n, char ***plugins, int *np)
 	}
 }
 
+/*
+ * rb_names - util_rb_tld, util_rb_2tld and util_rb_3tld of a file (or
+ * of every *.cf of a directory) handed to lib/uri, so that URIs in text
+ * end in the TLDs SpamAssassin knows (RegistryBoundaries)
+ */
+static void
+rb_names(const char *path)
+{
+	char line[8192], *s, *w, *save;
+	char **files = NULL;
+	int n = 0, i, kind;
+	FILE *f;
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		files = dir_files(path, ".cf", &n);
+		for (i = 0; i < n; i++) {
+			rb_names(files[i]);
+			xfree(files[i]);
+		}
+		xfree(files);
+		return;
+	}
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (s = line; *s == ' ' || *s == '\t'; s++)
+			;
+		if (strncasecmp(s, "util_rb_", 8) != 0)
+			continue;
+		if (strncasecmp(s + 8, "tld", 3) == 0)
+			kind = 1, s += 11;
+		else if (strncasecmp(s + 8, "2tld", 4) == 0 ||
+		    strncasecmp(s + 8, "3tld", 4) == 0)
+			kind = 2, s += 12;
+		else
+			continue;
+		if (*s != ' ' && *s != '\t')
+			continue;
+		if ((w = strchr(s, '#')) != NULL)
+			*w = '\0';
+		for (w = strtok_r(s, " \t\r\n", &save); w;
+		    w = strtok_r(NULL, " \t\r\n", &save)) {
+			for (char *c = w; *c; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c += 32;
+			if (kind == 1)
+				uri_tld_add(w);
+			else
+				uri_suffix_add(w);
+		}
+	}
+	fclose(f);
+}
+
 /* sarules_load - see sarules.h */
 struct saconf *
 sarules_load(const char *rules_dir, const char *site_dir,
@@ -140,6 +196,11 @@ sarules_load(const char *rules_dir, const char *site_dir,
 		buf_addf(err, "%s%s: not read", err->len ? "; " : "",
 		    local_cf);
 	saconf_finish(c);
+	rb_names(rules_dir);
+	for (i = 0; i < nsite; i++)
+		rb_names(site[i]);
+	if (local_cf)
+		rb_names(local_cf);
 out:
 	for (i = 0; i < npre; i++)
 		xfree(pre[i]);
