@@ -1500,8 +1500,16 @@ html_tests(struct render *r, const struct tag *t)
 	if (strcmp(t->name, "font") == 0 &&
 	    (v = attr_get(t, "face", &vl)) != NULL && !face_ok(v))
 		h->tests |= HTML_T_FONT_FACE_BAD;
-	if (strcmp(t->name, "a") == 0)
+	if (strcmp(t->name, "a") == 0) {
+		/* a new anchor text, keyed by the href as SA's uri_detail */
+		struct buf c = BUF_INIT;
+
 		buf_addc(&h->anchor, '\0');
+		if ((v = attr_get(t, "href", NULL)) != NULL)
+			buf_adds(&h->anchor, canon(r, v, &c));
+		buf_addc(&h->anchor, '\1');
+		buf_free(&c);
+	}
 	if (strcmp(t->name, "img") == 0 && r->in_a > 0)
 		buf_adds(&h->anchor, "<img>\n");
 	if (strcmp(t->name, "img") == 0 &&

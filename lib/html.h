@@ -66,7 +66,8 @@ struct html {
 	int		 tests;		/* HTML_T_* */
 	struct buf	 comment;	/* comments ("<!--...-->"), each after
 					   a NUL */
-	struct buf	 anchor;	/* anchor texts, each after a NUL */
+	struct buf	 anchor;	/* anchor texts: NUL, the href as
+					   uri_detail keys it, \1, the text */
 	struct buf	 titles;	/* title texts, each after a NUL */
 	/* private: URI hash set */
 	int		*uri_hash;

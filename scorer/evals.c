@@ -1453,6 +1453,7 @@ struct fm_conf {
 	struct saconf_list	 shortener;	/* url_shortener domains */
 	struct saconf_list	 urihost;	/* "LIST host" enlisted, "!LIST
 						   host" delisted, in order */
+	struct saconf_list	 bounce;	/* welcomelist_bounce_relays */
 };
 
 static struct fm_conf fm;
@@ -1523,6 +1524,9 @@ fm_file(const char *path)
 			kind = 1;
 		else if (strcmp(key, "url_shortener") == 0)
 			kind = 2;
+		else if (strcmp(key, "welcomelist_bounce_relays") == 0 ||
+		    strcmp(key, "whitelist_bounce_relays") == 0)
+			kind = 3;
 		else if (strcmp(key, "enlist_uri_host") == 0 ||
 		    strcmp(key, "delist_uri_host") == 0) {
 			uri_host_line(key[0] == 'e', p);
@@ -1536,6 +1540,8 @@ fm_file(const char *path)
 			lower(tok);
 			if (kind == 1)
 				fm_add(&fm.welcome, tok);
+			else if (kind == 3)
+				fm_add(&fm.bounce, tok);
 			else if (kind == 2)
 				fm_add(&fm.shortener, tok);
 			else if (tok[strspn(tok, "abcdefghijklmnopqrstuvwxyz"
@@ -1582,6 +1588,9 @@ fm_load(struct eval_msg *em)
 	for (i = 0; i < fm.urihost.n; i++)
 		free(fm.urihost.v[i]);
 	free(fm.urihost.v);
+	for (i = 0; i < fm.bounce.n; i++)
+		free(fm.bounce.v[i]);
+	free(fm.bounce.v);
 	memset(&fm, 0, sizeof(fm));
 	fm.conf = em->conf;
 	nr = saconf_nrules(em->conf);
@@ -2793,6 +2802,43 @@ list_match(pcre2_code *c, const struct buf *b, int sep, int skip_first)
 	}
 }
 
+/* an anchor of html.anchor: its href key and its text */
+struct anchor {
+	const char	*key, *text;	/* text NULL: no more */
+	size_t		 klen, tlen;
+	const char	*next;
+};
+
+/* anchor_next - the anchor after a (or the first when a->next is the
+ * start of the buffer) */
+static void
+anchor_next(const struct html *h, struct anchor *a)
+{
+	const char *e = h->anchor.data + h->anchor.len, *p = a->next, *q;
+
+	a->text = NULL;
+	if (p == NULL || p >= e || *p != '\0')
+		return;
+	p++;
+	q = memchr(p, '\1', (size_t)(e - p));
+	if (q == NULL)
+		return;
+	a->key = p;
+	a->klen = (size_t)(q - p);
+	a->text = q + 1;
+	q = memchr(a->text, '\0', (size_t)(e - a->text));
+	a->next = q ? q : e;
+	a->tlen = (size_t)(a->next - a->text);
+}
+
+/* anchor_first - the first anchor of an HTML part */
+static void
+anchor_first(const struct html *h, struct anchor *a)
+{
+	a->next = h->anchor.data;
+	anchor_next(h, a);
+}
+
 /* html_text_match - HTMLEval: a pattern on comments, titles, anchors */
 static int
 ev_html_text_match(struct eval_msg *em, int argc, char **argv)
@@ -2810,8 +2856,13 @@ ev_html_text_match(struct eval_msg *em, int argc, char **argv)
 			r = list_match(c, &h->comment, '\0', 1);
 		else if (strcmp(argv[0], "title") == 0)
 			r = list_match(c, &h->titles, '\0', 1);
-		else if (strcmp(argv[0], "anchor") == 0)
-			r = list_match(c, &h->anchor, '\0', 1);
+		else if (strcmp(argv[0], "anchor") == 0) {
+			struct anchor a;
+
+			for (anchor_first(h, &a); a.text != NULL && !r;
+			    anchor_next(h, &a))
+				r = rx_run(c, a.text, a.tlen, 0, NULL, 0);
+		}
 		else if (strcmp(argv[0], "script") == 0)
 			r = h->script.len > 0 && list_match(c, &h->script,
 			    '\n', 0);
@@ -3385,6 +3436,290 @@ ev_madiff_count(struct eval_msg *em, int argc, char **argv)
 	return c->madiff_text / c->madiff_html > arg_num(argc, argv, 0, 0);
 }
 
+/* valid_domain - RegistryBoundaries trim_domain and is_domain_valid:
+ * the registrable domain of host into d, 0 when it is not valid */
+static int
+valid_domain(const char *host, struct buf *d)
+{
+	struct buf l = BUF_INIT;
+	const char *tld;
+	int ok;
+
+	buf_adds(&l, host);
+	lower(l.data ? l.data : (char *)"");
+	ok = uri_domain(buf_str(&l), d) != NULL &&
+	    (tld = strrchr(buf_str(d), '.')) != NULL &&
+	    uri_tld_valid(tld + 1, strlen(tld + 1));
+	buf_free(&l);
+	return ok;
+}
+
+/* check_https_http_mismatch - HTTPSMismatch: a link whose text shows
+ * an https URL of another domain than the link's */
+static int
+ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
+{
+	struct buf d = BUF_INIT, hd = BUF_INIT, host = BUF_INIT;
+	double minanchors = arg_num(argc, argv, 0, 0);
+	int i, j, r = 0;
+
+	if (minanchors == 0)
+		minanchors = 1;
+	for (i = 0; i < nhtml(em) && !r; i++) {
+		const struct html *h = &em->mt->html[i];
+		struct anchor a, b;
+		int hit = 0, anchors = 0;
+		size_t ov[4];
+
+		for (anchor_first(h, &a); a.text != NULL; anchor_next(h, &a)) {
+			char *key = xstrndup(a.key, a.klen);
+			int seen = 0;
+
+			/* uri_detail is keyed by href: each key once */
+			for (anchor_first(h, &b); b.text != NULL && b.key <
+			    a.key; anchor_next(h, &b))
+				if (b.klen == a.klen && memcmp(b.key, a.key,
+				    a.klen) == 0)
+					seen = 1;
+			if (seen || !rx_match("^https?://([^/:?#]+)", RXI, key,
+			    ov, 2)) {
+				free(key);
+				continue;
+			}
+			buf_reset(&host);
+			buf_add(&host, key + ov[2], ov[3] - ov[2]);
+			free(key);
+			if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
+			    buf_str(&host), NULL, 0) ||
+			    !valid_domain(buf_str(&host), &d))
+				continue;
+			anchors++;
+			/* every text of this key */
+			for (b = a; b.text != NULL && !hit; anchor_next(h, &b)) {
+				char *t;
+
+				if (b.klen != a.klen || memcmp(b.key, a.key,
+				    a.klen) != 0)
+					continue;
+				t = xstrndup(b.text, b.tlen);
+				if (rx_match("https://([^\\s/:?#]+)", RXI, t, ov,
+				    2)) {
+					char *hs = xstrndup(t + ov[2],
+					    ov[3] - ov[2]);
+
+					if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
+					    hs, NULL, 0)) {
+						buf_reset(&hd);
+						buf_adds(&hd, hs);
+						hit = strcmp(buf_str(&d), hs) != 0;
+					} else if (valid_domain(hs, &hd))
+						hit = strcmp(buf_str(&d),
+						    buf_str(&hd)) != 0;
+					free(hs);
+				}
+				free(t);
+			}
+		}
+		j = anchors;
+		r = hit && j >= minanchors && (arg_undef(argc, argv, 1) ||
+		    j < arg_num(argc, argv, 1, 0));
+	}
+	buf_free(&d);
+	buf_free(&hd);
+	buf_free(&host);
+	return r;
+}
+
+/* check_https_ip_mismatch - URIEval: a link to an IP address whose
+ * text shows an https URL */
+static int
+ev_https_ip_mismatch(struct eval_msg *em, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < nhtml(em); i++) {
+		const struct html *h = &em->mt->html[i];
+		struct anchor a;
+
+		for (anchor_first(h, &a); a.text != NULL; anchor_next(h, &a)) {
+			char *key = xstrndup(a.key, a.klen), *t;
+			int r = 0;
+
+			if (rx_match("^https?:/*(?:[^@/]+@)?\\d+\\.\\d+\\.\\d+\\.\\d+",
+			    RXI, key, NULL, 0)) {
+				t = xstrndup(a.text, a.tlen);
+				r = !rx_match("^https:/*(?:[^@/]+@)?\\d+\\.\\d+\\."
+				    "\\d+\\.\\d+", RXI, t, NULL, 0) &&
+				    rx_match("https:", RXI, t, NULL, 0);
+				free(t);
+			}
+			free(key);
+			if (r)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* check_ma_non_text - MIMEEval: a multipart/alternative with a leaf
+ * that is not text (nor application/rtf) */
+static int
+ev_ma_non_text(struct eval_msg *em, int argc, char **argv)
+{
+	const struct mime *m;
+	int i, j;
+
+	if (em->mt == NULL)
+		return 0;
+	m = &em->mt->mime;
+	for (i = 0; i < m->nparts; i++) {
+		if (strcmp(m->part[i].type, "multipart/alternative") != 0)
+			continue;
+		for (j = i + 1; j < m->nparts; j++) {
+			const struct mime_part *p = &m->part[j];
+
+			if (p->parent != i || p->is_multipart || p->is_message)
+				continue;
+			if (strcmp(p->type, "multipart/related") == 0 ||
+			    strcmp(p->type, "application/rtf") == 0 ||
+			    strncmp(p->type, "text/", 5) == 0)
+				continue;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* check_stock_info - BodyEval: stock-spam labels ("Symbol:", "Target
+ * Price:") in the first text/plain part, distinct ones counted */
+static int
+ev_stock_info(struct eval_msg *em, int argc, char **argv)
+{
+	static const char *const label = "^(trad(?:e|ing)date|company(?:name)?|"
+	    "s\\w?(?:t\\w?o\\w?c\\w?k|y\\w?m(?:\\w?b\\w?o\\w?l)?)|"
+	    "t(?:arget|icker)|(?:opening|current)p(?:rice)?|"
+	    "p(?:rojected|osition)|expectations|weeks?high|marketperformance|"
+	    "(?:year|week|month|day|price)(?:target|estimates?)|sector|"
+	    "r(?:ecommendation|ating))$";
+	struct addrs hits = { 0 };
+	struct buf dec = BUF_INIT, t = BUF_INIT;
+	double min = arg_num(argc, argv, 0, 0);
+	size_t ov[4], pos;
+	int i, n;
+
+	for (i = 0; em->mt != NULL && i < em->mt->mime.nparts; i++)
+		if (strcmp(em->mt->mime.part[i].type, "text/plain") == 0 &&
+		    !em->mt->mime.part[i].is_multipart)
+			break;
+	if (em->mt == NULL || i == em->mt->mime.nparts)
+		return min == 0;
+	mime_decode(&em->mt->mime.part[i], msrc(em), &dec);
+	for (pos = 0; rx_match_at("^\\s*([^:\\s][^:\\n]{2,29})\\s*:\\s*\\S",
+	    RXM, buf_str(&dec), dec.len, pos, ov, 2); pos = ov[1]) {
+		const char *p;
+
+		buf_reset(&t);
+		for (p = dec.data + ov[2]; p < dec.data + ov[3]; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				buf_addc(&t, *p + 32);
+			else if (*p >= 'a' && *p <= 'z')
+				buf_addc(&t, *p);
+		if (rx_match(label, 0, buf_str(&t), ov + 0, 0) &&
+		    !fm_seen(&hits, buf_str(&t)))
+			addrs_add(&hits, t.data, t.len);
+		if (ov[1] <= pos)
+			break;
+	}
+	n = hits.n;
+	addrs_free(&hits);
+	buf_free(&dec);
+	buf_free(&t);
+	return min == 0 || n >= min;
+}
+
+/* bounce_listed - VBounce: a relay name in welcomelist_bounce_relays */
+static int
+bounce_listed(struct fm_conf *f, const char *relay)
+{
+	struct buf l = BUF_INIT;
+	int r;
+
+	buf_adds(&l, relay);
+	lower(l.data);
+	r = saconf_listed(&f->bounce, buf_str(&l));
+	buf_free(&l);
+	return r;
+}
+
+/* have_any_bounce_relays - VBounce: welcomelist_bounce_relays is set */
+static int
+ev_have_bounce_relays(struct eval_msg *em, int argc, char **argv)
+{
+	return fm_load(em)->bounce.n > 0;
+}
+
+/* check_welcomelist_bounce_relays - VBounce: a bounce quoting a
+ * Received header of one of our relays */
+static int
+ev_welcomelist_bounce_relays(struct eval_msg *em, int argc, char **argv)
+{
+	struct fm_conf *f = fm_load(em);
+	struct buf full = BUF_INIT, name = BUF_INIT;
+	const char *s, *e, *nl;
+	size_t ov[4], pos;
+	int i, found = 0, r = 0;
+
+	if (f->bounce.n == 0 || em->mt == NULL)
+		return 0;
+	for (i = 0; i < em->mt->body.n && !r; i++) {
+		char *line = xstrndup(em->mt->body.text.data +
+		    em->mt->body.off[i], em->mt->body.len[i]);
+
+		if (rx_match("^[> ]*Received:", RXI, line, NULL, 0))
+			for (pos = 0; !r && rx_match_at(" (\\S+\\.\\S+) ", 0,
+			    line, strlen(line), pos, ov, 2); pos = ov[1] - 1) {
+				buf_reset(&name);
+				buf_add(&name, line + ov[2], ov[3] - ov[2]);
+				r = bounce_listed(f, buf_str(&name));
+			}
+		free(line);
+	}
+	/* the pristine body, Received lines with their continuations */
+	s = em->msg + em->body_off;
+	e = em->msg + em->len;
+	for (; !r && em->body_off < em->len && s < e; s = nl) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		nl = nl ? nl + 1 : e;
+		char *line = xstrndup(s, (size_t)(nl - s));
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!found && !rx_match("^[> ]*Received:", RXI, line, NULL,
+		    0)) {
+			free(line);
+			continue;
+		}
+		found = 1;
+		if (line[0] == ' ' || line[0] == '\t')
+			buf_adds(&full, line);
+		else {
+			buf_reset(&full);
+			buf_adds(&full, line);
+		}
+		free(line);
+		if (!rx_match("^[> ]*Received:", RXI, buf_str(&full), NULL, 0))
+			continue;
+		for (pos = 0; !r && rx_match_at("\\s(\\S+\\.\\S+)\\s", 0,
+		    buf_str(&full), full.len, pos, ov, 2); pos = ov[1] - 1) {
+			buf_reset(&name);
+			buf_add(&name, full.data + ov[2], ov[3] - ov[2]);
+			r = bounce_listed(f, buf_str(&name));
+		}
+	}
+	buf_free(&full);
+	buf_free(&name);
+	return r;
+}
+
 /*
  * ImageInfo: base64 image parts (gif, png, jpeg) and their sizes
  */
@@ -3750,6 +4085,7 @@ static const struct {
 	{ "check_for_faraway_charset", ev_faraway_charset },
 	{ "check_base64_length", ev_base64_length },
 	{ "check_for_uppercase", ev_uppercase },
+	{ "check_ma_non_text", ev_ma_non_text },
 	/* HTMLEval */
 	{ "html_test", ev_html_test },
 	{ "html_range", ev_html_range },
@@ -3764,10 +4100,18 @@ static const struct {
 	{ "check_iframe_src", ev_iframe_src },
 	/* URIEval */
 	{ "check_uri_truncated", ev_uri_truncated },
+	{ "check_https_ip_mismatch", ev_https_ip_mismatch },
+	/* HTTPSMismatch */
+	{ "check_https_http_mismatch", ev_https_http_mismatch },
+	/* VBounce */
+	{ "have_any_bounce_relays", ev_have_bounce_relays },
+	{ "check_welcomelist_bounce_relays", ev_welcomelist_bounce_relays },
+	{ "check_whitelist_bounce_relays", ev_welcomelist_bounce_relays },
 	/* BodyEval */
 	{ "tvd_vertical_words", ev_tvd_vertical_words },
 	{ "check_blank_line_ratio", ev_blank_line_ratio },
 	{ "check_body_length", ev_body_length },
+	{ "check_stock_info", ev_stock_info },
 	{ "multipart_alternative_difference", ev_madiff },
 	{ "multipart_alternative_difference_count", ev_madiff_count },
 	/* ImageInfo */

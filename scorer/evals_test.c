@@ -393,6 +393,66 @@ t_body(void)
 	TEST_IS_INT(RUN1(upper, "check_body_length", "100"), 0, "long body");
 }
 
+/* t_more - HTTPSMismatch, VBounce, URI host lists, stock info and
+ * the freemail body */
+static void
+t_more(void)
+{
+	static const char https[] =
+	    "From: a@b.example\nContent-Type: text/html\n\n"
+	    "<a href=\"http://phish.example.com/x\">https://www.bank.com/"
+	    "</a> <a href=\"http://192.0.2.7/\">https://bank.com/</a>\n";
+	static const char alt[] =
+	    "From: a@b.example\n"
+	    "Content-Type: multipart/alternative; boundary=\"A\"\n\n"
+	    "--A\nContent-Type: text/plain\n\nhi\n"
+	    "--A\nContent-Type: application/octet-stream\n\nxx\n"
+	    "--A--\n";
+	static const char bounce[] =
+	    "From: MAILER-DAEMON@x.example\nSubject: failure\n\n"
+	    "The original message:\n"
+	    "> Received: from host by mx.example.net with SMTP;\n";
+	static const char uris[] =
+	    "From: a@b.example\nSubject: s\n\n"
+	    "visit http://www.cheap.top/ now\n";
+	static const char goodtop[] =
+	    "From: a@b.example\nSubject: s\n\n"
+	    "visit http://good.top/ now\n";
+	static const char stock[] =
+	    "From: a@b.example\nSubject: s\n\n"
+	    "Company: Foo Corp\nSymbol: FOOC\nPrice Target: $5\n";
+	static const char fmbody[] =
+	    "From: joe@gmail.com\nSubject: s\n\n"
+	    "write to other.person@yahoo.com please\n";
+
+	TEST_IS_INT(RUN2(https, "check_https_http_mismatch", "1", "10"), 1,
+	    "link text https://www.bank.com, link to example.com");
+	TEST_IS_INT(RUN0(https, "check_https_ip_mismatch"), 1,
+	    "link to an IP, text https");
+	TEST_IS_INT(RUN2(plain, "check_https_http_mismatch", "1", "10"), 0,
+	    "no HTML");
+	TEST_IS_INT(RUN0(alt, "check_ma_non_text"), 1,
+	    "octet-stream in an alternative");
+	TEST_IS_INT(RUN0(plain, "have_any_bounce_relays"), 1, "configured");
+	TEST_IS_INT(RUN0(bounce, "check_welcomelist_bounce_relays"), 1,
+	    "quoted Received of our relay");
+	TEST_IS_INT(RUN0(plain, "check_welcomelist_bounce_relays"), 0,
+	    "no quoted Received");
+	TEST_IS_INT(RUN1(uris, "check_uri_host_listed", "BADTLD"), 1,
+	    ".top listed");
+	TEST_IS_INT(RUN1(goodtop, "check_uri_host_listed", "BADTLD"), 0,
+	    "good.top delisted");
+	TEST_IS_INT(RUN1(uris, "check_uri_host_listed", "OTHER"), 0,
+	    "another list");
+	TEST_IS_INT(RUN1(stock, "check_stock_info", "3"), 1,
+	    "company, symbol, price target");
+	TEST_IS_INT(RUN1(plain, "check_stock_info", "1"), 0, "no labels");
+	TEST_IS_INT(RUN0(fmbody, "check_freemail_body"), 1,
+	    "freemail address in the body");
+	TEST_IS_INT(RUN1(fmbody, "check_freemail_replyto", "reply"), 1,
+	    "From freemail, body asks for another freemail");
+}
+
 /* t_images - ImageInfo on a GIF and a PNG attachment */
 static void
 t_images(void)
@@ -518,6 +578,9 @@ main(void)
 	if ((f = fopen(path, "w")) == NULL)
 		return 1;
 	fputs("freemail_domains gmail.com yahoo.* hotmail.com\n"
+	    "welcomelist_bounce_relays mx.example.net\n"
+	    "enlist_uri_host (BADTLD) top click\n"
+	    "delist_uri_host (BADTLD) good.top\n"
 	    "header T_EVALS_TEST From =~ /never-matches/\n", f);
 	fclose(f);
 	conf = saconf_new(NULL);
@@ -535,6 +598,7 @@ main(void)
 	t_html();
 	t_body();
 	t_images();
+	t_more();
 	t_language();
 	saconf_free(conf);
 	unlink(path);
