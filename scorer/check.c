@@ -80,6 +80,8 @@ struct crule {
 	int		 captures;	/* has named groups: sets tags */
 	int		 tagged;	/* pattern uses %{TAG}: built per
 					   message from r->pcre */
+	char		*re2;		/* what compiled when r->pcre was
+					   too large, or NULL */
 };
 
 struct checker {
@@ -322,24 +324,23 @@ header_request(const struct saconf_rule *r, struct buf *b)
  * prefilter - a copy of a body/rawbody pattern with ^ and $ at every
  * line, to try once on the whole text: it matches wherever the pattern
  * matches a line, unless the pattern anchors to the text (\A \z \Z \G)
- * or looks behind (then NULL: no prefilter)
+ * or has a negative look-behind (then NULL: no prefilter)
  */
 static pcre2_code *
-prefilter(const struct saconf_rule *r, int *own)
+prefilter(const struct saconf_rule *r, const char *re, int *own)
 {
 	pcre2_code *c;
 	int err;
 	PCRE2_SIZE off;
 
 	*own = 0;
-	if (r->pcre == NULL || strstr(r->pcre, "\\A") ||
-	    strstr(r->pcre, "\\z") || strstr(r->pcre, "\\Z") ||
-	    strstr(r->pcre, "\\G") || strstr(r->pcre, "(?<") ||
-	    strstr(r->pcre, "(*"))
+	if (re == NULL || strstr(re, "\\A") || strstr(re, "\\z") ||
+	    strstr(re, "\\Z") || strstr(re, "\\G") || strstr(re, "(?<!") ||
+	    strstr(re, "(*"))
 		return NULL;
 	if (r->options & PCRE2_MULTILINE)
 		return r->code;
-	c = pcre2_compile((PCRE2_SPTR)r->pcre, PCRE2_ZERO_TERMINATED,
+	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
 	    r->options | PCRE2_MULTILINE, &err, &off, NULL);
 	if (c == NULL)
 		return NULL;
@@ -446,8 +447,11 @@ repeat_rewrite(const char *re)
 	return buf_steal(&b);
 }
 
-/* revive - a rule PCRE2 found too large, compiled in another form */
-static void
+/*
+ * revive - a rule PCRE2 found too large, compiled in another form;
+ * returns that form (the caller frees it), or NULL
+ */
+static char *
 revive(struct saconf_rule *r)
 {
 	pcre2_code *c;
@@ -458,16 +462,18 @@ revive(struct saconf_rule *r)
 	if (r->disabled == NULL || r->pcre == NULL || r->code != NULL ||
 	    strstr(r->disabled, "too large") == NULL ||
 	    (re = repeat_rewrite(r->pcre)) == NULL)
-		return;
+		return NULL;
 	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, r->options,
 	    &err, &off, NULL);
-	xfree(re);
-	if (c == NULL)
-		return;
+	if (c == NULL) {
+		xfree(re);
+		return NULL;
+	}
 	r->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
 	r->code = c;
 	xfree(r->disabled);
 	r->disabled = NULL;
+	return re;
 }
 
 /*
@@ -665,6 +671,7 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 {
 	struct saconf_rule *r = c->r;
 	const char *why;
+
 	int set = ck->opts.score_set;
 
 	c->tord = type_order(r);
@@ -676,7 +683,7 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		c->maxhits = r->maxhits;
 	c->nosubject = (r->tflags & SAF_NOSUBJECT) != 0;
 	c->hslot = -1;
-	revive(r);
+	c->re2 = revive(r);
 	if (ck->opts.capture_tags && r->disabled && r->pcre &&
 	    strncmp(r->disabled, "captured tag", 12) == 0 &&
 	    r->kind == SAK_REGEX) {
@@ -744,7 +751,8 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 	}
 	if ((r->type == SA_BODY || r->type == SA_RAWBODY) &&
 	    r->kind == SAK_REGEX && r->code && !c->tagged) {
-		c->pre = prefilter(r, &c->pre_own);
+		c->pre = prefilter(r, c->re2 ? c->re2 : r->pcre,
+		    &c->pre_own);
 		c->lit = required_literal(r, &c->litlen);
 	}
 	/* Check.pm: net evals only in sets 1/3, learn only in 2/3 */
@@ -807,6 +815,7 @@ check_free(struct checker *ck)
 		if (ck->cr[i].pre_own)
 			pcre2_code_free(ck->cr[i].pre);
 		xfree(ck->cr[i].lit);
+		xfree(ck->cr[i].re2);
 	}
 	for (i = 0; i < ck->nhreq; i++)
 		xfree(ck->hreq[i]);
