@@ -721,9 +721,76 @@ test_hostile(void)
 	buf_free(&m);
 }
 
+/* has_uri - is u in the list? */
+static int
+has_uri(const struct uri_list *l, const char *u)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], u) == 0)
+			return 1;
+	return 0;
+}
+
+/* test_kept - MIME tree, HTML parts, the uri list, list-context get */
+static void
+test_kept(void)
+{
+	static const char msg[] =
+	    "From: A <a@x.example.com>\r\n"
+	    "To: one@a.com, \"Two\" <two@b.org>\r\n"
+	    "Subject: see www.example.com/page now\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"q\"\r\n"
+	    "\r\n"
+	    "--q\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "\r\n"
+	    "go to http://Example.ORG/%41b?x=1 or mail me@example.net\r\n"
+	    "--q\r\n"
+	    "Content-Type: text/html\r\n"
+	    "\r\n"
+	    "<a href=\"http://html.example.com/\">x</a>"
+	    "<img src=\"/rel/pic.gif\">\r\n"
+	    "--q--\r\n";
+	struct msgtext t;
+	struct buf b = BUF_INIT;
+	const char *v;
+
+	msgtext_parse(&t, msg, sizeof(msg) - 1);
+	TEST_IS_INT(t.mime.nparts, 3, "MIME tree kept (3 parts)");
+	TEST_OK(t.src.len > 0 && t.mime.part[2].body_off < t.src.len &&
+	    strncmp(t.src.data + t.mime.part[2].body_off, "<a href", 7) == 0,
+	    "part offsets point into src");
+	TEST_IS_INT(t.nhtml, 1, "one HTML part kept");
+	TEST_OK(t.nhtml == 1 && t.html_part[0] == 2 &&
+	    t.html[0].nuri == 2, "its index and its URIs");
+	TEST_OK(has_uri(&t.uris, "http://www.example.com/page"),
+	    "schemeless URI from the Subject line");
+	TEST_OK(has_uri(&t.uris, "http://Example.ORG/%41b?x=1") &&
+	    has_uri(&t.uris, "http://Example.ORG/Ab?x=1"),
+	    "text URI and its canonical variant");
+	TEST_OK(has_uri(&t.uris, "mailto:me@example.net"), "address");
+	TEST_OK(has_uri(&t.uris, "http://html.example.com/"), "HTML URI");
+	TEST_OK(has_uri(&t.uris, "/rel/pic.gif"),
+	    "relative HTML URI kept as found, as SA");
+	v = msgtext_header_list(&t, "To:addr", &b);
+	TEST_IS_STR(v, "one@a.com\ntwo@b.org", "To:addr in list context");
+	v = msgtext_header(&t, "To:addr", &b);
+	TEST_IS_STR(v, "one@a.com", "To:addr in scalar context");
+	v = msgtext_header_list(&t, "To:name", &b);
+	TEST_IS_STR(v, "Two", "To:name in list context");
+	v = msgtext_header_list(&t, "X-None:addr", &b);
+	TEST_OK(v == NULL, "no header: NULL");
+	buf_free(&b);
+	msgtext_free(&t);
+}
+
 int
 main(void)
 {
+	test_kept();
 	test_sa();
 	test_split();
 	test_charsets();
