@@ -2,7 +2,8 @@
  * msgtext.c - the text SpamAssassin 4.0.1 rules see, built from one
  * message in memory (Message.pm, Message/Node.pm, PerMsgStatus::get).
  *
- * Exports msgtext_parse, msgtext_free, msgtext_header, msgtext_to_utf8.
+ * Exports msgtext_parse, msgtext_free, msgtext_header,
+ * msgtext_header_list, msgtext_to_utf8, msgtext_freemail_strip.
  * The message is hostile (it comes from the network); runs in the
  * scorer, unprivileged, touches no file.
  *
@@ -40,6 +41,8 @@
 #include <stdlib.h>
 #include <iconv.h>
 #include <pthread.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <regex.h>
 #include <string.h>
 #include <strings.h>
@@ -1434,4 +1437,106 @@ header_get(const struct msgtext *t, const char *request, struct buf *out,
 	buf_free(&a);
 	buf_free(&nm);
 	return found ? buf_str(out) : NULL;
+}
+
+/*
+ * FreeMail _parse_body edits the body lines in place (its foreach
+ * aliases the cached array): URLs holding an address and addresses in
+ * <> or followed by "word:" become one space.  Body rules that run
+ * after it see the edited lines; msgtext_freemail_strip does the same.
+ */
+static pcre2_code *fm_url, *fm_mail;
+static pthread_once_t fm_once = PTHREAD_ONCE_INIT;
+
+#define FM_LOCAL	"[a-z0-9!#$%&'*+/=?^_`{|}~-]"
+
+/* fm_tld - callout: is the label just matched (group 2) a known TLD? */
+static int
+fm_tld(pcre2_callout_block *cb, void *arg)
+{
+	PCRE2_SIZE s = cb->offset_vector[4], e = cb->offset_vector[5];
+
+	(void)arg;
+	if (cb->capture_top < 3 || s == PCRE2_UNSET || e <= s)
+		return 1;
+	return uri_tld_valid((const char *)cb->subject + s, e - s) ? 0 : 1;
+}
+
+/* fm_init - compile FreeMail's two patterns (email_regex inside) */
+static void
+fm_init(void)
+{
+	int err;
+	PCRE2_SIZE off;
+
+	fm_url = pcre2_compile((PCRE2_SPTR)
+	    "<?https?://\\S{0,255}(?:@|%40)\\S{0,255}", PCRE2_ZERO_TERMINATED,
+	    PCRE2_CASELESS, &err, &off, NULL);
+	fm_mail = pcre2_compile((PCRE2_SPTR)
+	    "<?(?<!mailto:)(?=.{0,64}@)(?<!" FM_LOCAL ")(" FM_LOCAL "+(?:\\."
+	    FM_LOCAL "+)*@(?:[a-z0-9](?:[a-z0-9-]{0,59}[a-z0-9])?\\.){1,4}"
+	    "([a-z][a-z0-9-]{1,62})(?C1))(?:>|\\s{1,10}(?!(?:fa(?:x|csi)|tel|"
+	    "phone|e?-?mail))[a-z]{2,11}:)", PCRE2_ZERO_TERMINATED,
+	    PCRE2_CASELESS, &err, &off, NULL);
+}
+
+/* fm_subst - every match of re in s[0..n) replaced by " ", onto out */
+static void
+fm_subst(const pcre2_code *re, pcre2_match_data *md,
+    pcre2_match_context *mc, const char *s, size_t n, struct buf *out)
+{
+	PCRE2_SIZE start = 0, *ov;
+
+	while (start <= n && pcre2_match(re, (PCRE2_SPTR)s, n, start, 0, md,
+	    mc) > 0) {
+		ov = pcre2_get_ovector_pointer(md);
+		buf_add(out, s + start, ov[0] - start);
+		buf_addc(out, ' ');
+		if (ov[1] == ov[0]) {
+			if (ov[0] < n)
+				buf_addc(out, s[ov[0]]);
+			start = ov[0] + 1;
+		} else
+			start = ov[1];
+	}
+	if (start < n)
+		buf_add(out, s + start, n - start);
+}
+
+/*
+ * msgtext_freemail_strip - FreeMail's edit of the body lines (see
+ * above), for the evals that read the body as FreeMail _parse_body
+ * does: call it where SpamAssassin would parse the body for addresses
+ */
+void
+msgtext_freemail_strip(struct msgtext *t)
+{
+	struct msgtext_lines nl;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	int i;
+
+	pthread_once(&fm_once, fm_init);
+	if (fm_url == NULL || fm_mail == NULL || t->body.n == 0)
+		return;
+	md = pcre2_match_data_create(8, NULL);
+	mc = pcre2_match_context_create(NULL);
+	pcre2_set_callout(mc, fm_tld, NULL);
+	pcre2_set_match_limit(mc, 1000000);
+	memset(&nl, 0, sizeof(nl));
+	for (i = 0; i < t->body.n; i++) {
+		buf_reset(&a);
+		buf_reset(&b);
+		fm_subst(fm_url, md, mc, t->body.text.data + t->body.off[i],
+		    t->body.len[i], &a);
+		fm_subst(fm_mail, md, mc, buf_str(&a), a.len, &b);
+		lines_push(&nl, buf_str(&b), b.len);
+	}
+	lines_free(&t->body);
+	t->body = nl;
+	buf_free(&a);
+	buf_free(&b);
+	pcre2_match_context_free(mc);
+	pcre2_match_data_free(md);
 }

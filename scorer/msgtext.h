@@ -8,7 +8,7 @@
  *
  * Exports struct msgtext, struct msgtext_lines, the MSGTEXT_* limits
  * and flags, msgtext_parse, msgtext_free, msgtext_header,
- * msgtext_header_list.  The message
+ * msgtext_header_list, msgtext_freemail_strip.  The message
  * is hostile; see msgtext.c.
  */
 #ifndef MSGTEXT_H
@@ -75,5 +75,6 @@ const char	*msgtext_header_list(const struct msgtext *, const char *,
 		    struct buf *);
 void		 msgtext_to_utf8(const char *, const char *, size_t,
 		    struct buf *);
+void		 msgtext_freemail_strip(struct msgtext *);
 
 #endif

@@ -787,10 +787,36 @@ test_kept(void)
 	msgtext_free(&t);
 }
 
+/* test_freemail_strip - FreeMail _parse_body's edit of the lines */
+static void
+test_freemail_strip(void)
+{
+	static const char msg[] =
+	    "Subject: s\r\n\r\n"
+	    "list Sightings@lists.sourceforge.net https://lists.x.net/y\r\n"
+	    "\r\n"
+	    "write <joe@example.com> or see http://a.example.com/?u=x@y.com"
+	    " or mailto:ann@example.com> or bob@example.com fax: 1\r\n";
+	struct msgtext t;
+
+	msgtext_parse(&t, msg, sizeof(msg) - 1);
+	msgtext_freemail_strip(&t);
+	TEST_IS_INT(t.body.n, 3, "line count kept");
+	TEST_OK(t.body.n == 3 && t.body.len[1] == 22 && memcmp(t.body.text.data +
+	    t.body.off[1], "list  //lists.x.net/y\n", 22) == 0,
+	    "address before \"https:\" cut");
+	TEST_OK(t.body.n == 3 && t.body.len[2] == 70 && memcmp(t.body.text.data +
+	    t.body.off[2], "write   or see   or mailto:ann@example.com> or "
+	    "bob@example.com fax: 1 ", 70) == 0,
+	    "<address> and URL with @ cut only");
+	msgtext_free(&t);
+}
+
 int
 main(void)
 {
 	test_kept();
+	test_freemail_strip();
 	test_sa();
 	test_split();
 	test_charsets();
