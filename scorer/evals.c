@@ -2982,16 +2982,6 @@ body_info(struct eval_msg *em)
 	return em->cache[C_BODY];
 }
 
-/* line_at - body line i: pointer and length without the final "\n" */
-static const char *
-line_at(const struct msgtext_lines *l, int i, size_t *n)
-{
-	*n = l->len[i];
-	if (*n > 0 && l->text.data[l->off[i] + *n - 1] == '\n')
-		(*n)--;
-	return l->text.data + l->off[i];
-}
-
 /* likely_caps_fp - MIMEEval body_charset_is_likely_to_fp */
 static int
 likely_caps_fp(struct eval_msg *em)
@@ -3202,29 +3192,34 @@ static const char *
 lang_guess(struct eval_msg *em)
 {
 	struct str_cache *c = em->cache[C_LANG];
-	struct buf all = BUF_INIT, t = BUF_INIT, g = BUF_INIT;
+	struct buf all = BUF_INIT, t = BUF_INIT, g = BUF_INIT, ok = BUF_INIT;
 	int i;
 
 	if (c != NULL)
 		return c->s;
 	c = xcalloc(1, sizeof(*c));
 	em->cache[C_LANG] = c;
+	/* TextCat.pm joins the lines (each ending "\n") with "\n" */
 	for (i = 0; em->mt != NULL && i < em->mt->body.n; i++) {
-		size_t n;
-		const char *s = line_at(&em->mt->body, i, &n);
-
 		if (i > 0)
 			buf_addc(&all, '\n');
-		buf_add(&all, s, n);
+		buf_add(&all, em->mt->body.text.data + em->mt->body.off[i],
+		    em->mt->body.len[i]);
 	}
 	textcat_text(buf_str(&all), all.len, &t);
-	textcat_guess(buf_str(&t), t.len, &g);
+	if (em->set != NULL)
+		for (i = 0; (size_t)i < em->set->ok_languages.n; i++) {
+			buf_adds(&ok, em->set->ok_languages.v[i]);
+			buf_addc(&ok, ' ');
+		}
+	textcat_guess(buf_str(&t), t.len, buf_str(&ok), &g);
 	/* TextCat.pm: a short text may say "sco" where it means "en" */
 	c->s = xstrdup(buf_str(&g));
 	c->len = (int)t.len;
 	buf_free(&all);
 	buf_free(&t);
 	buf_free(&g);
+	buf_free(&ok);
 	return c->s;
 }
 

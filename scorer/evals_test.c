@@ -540,11 +540,11 @@ t_language(void)
 	struct buf t = BUF_INIT, g = BUF_INIT;
 	char *m;
 
-	textcat_guess(english, strlen(english), &g);
+	textcat_guess(english, strlen(english), NULL, &g);
 	TEST_IS_STR(buf_str(&g), "en", "English text: en");
-	textcat_guess(french, strlen(french), &g);
+	textcat_guess(french, strlen(french), NULL, &g);
 	TEST_IS_STR(buf_str(&g), "fr", "French text: fr");
-	textcat_guess("too short", 9, &g);
+	textcat_guess("too short", 9, NULL, &g);
 	TEST_IS_STR(buf_str(&g), "", "short text: no guess");
 	textcat_text("Subject: hi http://x.example/a?b see www.y.example or "
 	    "me@z.example now", 70, &t);

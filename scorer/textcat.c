@@ -11,10 +11,16 @@
  * within 1.02 of the best score are all answers; more than 3 answers
  * means "don't know" (no languages, so nothing is unwanted).
  * libexttextcat names its models "en--utf8", "zh-CN-utf8", "sh--utf8":
- * the language code is what comes before the first '-'.
+ * the language code is what comes before the first '-' (nb and nn are
+ * SA's no, sh its sr).  Only the models of languages SA knows and has
+ * active (TextCat.pm's inactive_languages unless in ok_languages) are
+ * loaded, so that the best guess is chosen among the same languages.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libexttextcat/textcat.h>
 
@@ -23,19 +29,123 @@
 
 #define TEXTCAT_DIR	"/usr/share/libexttextcat/"
 
+/* the languages SpamAssassin 4.0.1 has models for */
+static const char sa_langs[] = " af am ar be bg bs ca cs cy da de el en eo "
+    "es et eu fa fi fr fy ga gd he hi hr hu hy id is it ja ka ko la lt lv "
+    "mr ms ne nl no pl pt qu rm ro ru sa sco sk sl sq sr sv sw ta th tl tr "
+    "uk vi yi zh ";
+/* TextCat.pm's default inactive_languages */
+static const char sa_inactive[] = " bs cy eo et eu fy ga gd is la lt lv rm "
+    "sa sco sl yi ";
+
 static void *tc_handle;
+static char *tc_key;		/* the language set tc_handle was built for */
 static int tc_failed;
 
-/* tc_load - the classifier, loaded once; NULL when it cannot be */
-static void *
-tc_load(void)
+/* sa_code - SA's code of a libexttextcat name ("nb--utf8" is "no") */
+static void
+sa_code(const char *name, char *code, size_t n)
 {
-	if (tc_handle == NULL && !tc_failed) {
+	size_t k = strcspn(name, "-");
+
+	snprintf(code, n, "%.*s", (int)k, name);
+	if (strcmp(code, "nb") == 0 || strcmp(code, "nn") == 0)
+		snprintf(code, n, "no");
+	else if (strcmp(code, "sh") == 0)
+		snprintf(code, n, "sr");
+}
+
+/* word_in - is w one of the space-separated words of list? */
+static int
+word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	const char *p;
+
+	if (list == NULL || n == 0)
+		return 0;
+	for (p = list; (p = strstr(p, w)) != NULL; p++)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* active - SA would consider language code with these ok_languages */
+static int
+active(const char *code, const char *ok)
+{
+	return word_in(sa_langs, code) && (!word_in(sa_inactive, code) ||
+	    word_in(ok, code));
+}
+
+/*
+ * tc_load - the classifier over the models SA would use (its languages,
+ * less inactive_languages not in ok_languages), built once per
+ * language set: a filtered copy of fpdb.conf is given to libexttextcat
+ * through a memory file; without one, every model is used
+ */
+static void *
+tc_load(const char *ok)
+{
+	struct buf conf = BUF_INIT, key = BUF_INIT;
+	char *line = NULL, path[64], code[32], name[256];
+	size_t cap = 0;
+	FILE *f;
+	int fd;
+
+	if (tc_failed)
+		return NULL;
+	/* the key: the inactive languages that ok re-enables */
+	for (const char *p = sa_inactive; *p; ) {
+		size_t n;
+
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		snprintf(code, sizeof(code), "%.*s", (int)n, p);
+		if (word_in(ok, code)) {
+			buf_adds(&key, code);
+			buf_addc(&key, ' ');
+		}
+		p += n;
+	}
+	if (tc_handle != NULL && strcmp(tc_key, buf_str(&key)) == 0) {
+		buf_free(&key);
+		return tc_handle;
+	}
+	if (tc_handle != NULL) {
+		textcat_Done(tc_handle);
+		tc_handle = NULL;
+	}
+	free(tc_key);
+	tc_key = buf_steal(&key);
+	if ((f = fopen(TEXTCAT_DIR "fpdb.conf", "r")) == NULL) {
+		tc_failed = 1;
+		return NULL;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%*s %255s", name) != 1 || line[0] == '#')
+			continue;
+		sa_code(name, code, sizeof(code));
+		if (active(code, tc_key))
+			buf_adds(&conf, line);
+	}
+	free(line);
+	fclose(f);
+	fd = memfd_create("fpdb.conf", MFD_CLOEXEC);
+	if (fd >= 0 && write(fd, conf.data, conf.len) == (ssize_t)conf.len) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		tc_handle = special_textcat_Init(path, TEXTCAT_DIR);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (tc_handle == NULL)
 		tc_handle = special_textcat_Init(TEXTCAT_DIR "fpdb.conf",
 		    TEXTCAT_DIR);
-		if (tc_handle == NULL)
-			tc_failed = 1;
-	}
+	if (tc_handle == NULL)
+		tc_failed = 1;
+	buf_free(&conf);
 	return tc_handle;
 }
 
@@ -141,17 +251,18 @@ next:
 
 /* textcat_guess - SA TextCat classify on libexttextcat's scores */
 int
-textcat_guess(const char *text, size_t len, struct buf *out)
+textcat_guess(const char *text, size_t len, const char *ok, struct buf *out)
 {
 	candidate_t *cand;
 	void *h;
 	int n, i, best, k;
+	char code[32];
 
 	buf_reset(out);
 	buf_adds(out, "");
 	if (len < TEXTCAT_MIN_TEXT)
 		return 0;
-	if ((h = tc_load()) == NULL)
+	if ((h = tc_load(ok)) == NULL)
 		return -1;
 	cand = textcat_GetClassifyFullOutput(h);
 	n = textcat_ClassifyFull(h, text, len, cand);
@@ -161,20 +272,20 @@ textcat_guess(const char *text, size_t len, struct buf *out)
 	}
 	best = cand[0].score;
 	for (i = 0, k = 0; i < n; i++) {
-		const char *name = cand[i].name, *dash;
-
 		if ((double)cand[i].score >= 1.02 * best && i > 0)
 			break;
-		k++;
-		if (k > TEXTCAT_MAX_LANGS) {
+		sa_code(cand[i].name, code, sizeof(code));
+		/* one answer per language (zh-Hans, zh-Hant are both zh) */
+		if (word_in(buf_str(out), code))
+			continue;
+		if (++k > TEXTCAT_MAX_LANGS) {
 			buf_reset(out);
 			buf_adds(out, "");
 			break;
 		}
-		dash = strchr(name, '-');
 		if (out->len)
 			buf_addc(out, ' ');
-		buf_add(out, name, dash ? (size_t)(dash - name) : strlen(name));
+		buf_adds(out, code);
 	}
 	textcat_ReleaseClassifyFullOutput(h, cand);
 	return 0;

@@ -27,9 +27,13 @@ void	textcat_text(const char *body, size_t len, struct buf *out);
 /*
  * textcat_guess - the languages of a prepared text, space-separated
  * two-letter codes best first, into out; "" when too short, unknown or
- * ambiguous.  Returns -1 when the models cannot be loaded (then out is
- * ""), 0 otherwise.  The models are loaded on first use.
+ * ambiguous.  ok_languages (space-separated, or NULL) re-enables the
+ * languages TextCat.pm leaves out by default (sco, cy, la ...).
+ * Returns -1 when the models cannot be loaded (then out is ""), 0
+ * otherwise.  The models are loaded on first use (again only when the
+ * set of languages changes).
  */
-int	textcat_guess(const char *text, size_t len, struct buf *out);
+int	textcat_guess(const char *text, size_t len, const char *ok_languages,
+	    struct buf *out);
 
 #endif
