@@ -10,9 +10,19 @@
  * the reason), header requests shared between rules, the rules of the
  * score set sorted in SA's order (priority, then head, head eval, body,
  * uri, body eval, rawbody, rawbody eval, full, full eval), metas in
- * dependency order, and for body and rawbody rules a multi-line copy
- * of the pattern that is tried once on the whole text before the
- * per-line loop (a superset of the per-line matches).
+ * dependency order.  Body and rawbody rules get two cheap tests that
+ * can only say "no match": a literal every match must hold (searched
+ * once, ignoring case, with memmem) and a multi-line copy of the
+ * pattern tried once on the whole text; the per-line loop runs only
+ * when both pass.  A pattern PCRE2 finds too large because a big group
+ * is repeated ({5}) is compiled with a subroutine call instead.
+ *
+ * Header rules read PerMsgStatus get in list context (msgtext), the
+ * X-Spam-Relays-* pseudo-headers (relays.c), ALL-TRUSTED, -INTERNAL,
+ * -UNTRUSTED, -EXTERNAL and EnvelopeFrom as SA computes them; a
+ * missing header matches as "" (Perl's undef).  mimeheader rules follow
+ * the MIMEHeader plugin (every part, tflags range and concat).  Rules
+ * using SA 4.0 captured tags (%{TAG}) run only with opts capture_tags.
  *
  * As in SA a rule whose score in the set is 0 never runs, a meta runs
  * when its score is not 0 and every meta it names has run (a rule that
@@ -1173,12 +1183,11 @@ meta_value(void *arg, int i)
 	return rn->val[i];
 }
 
-/* record - a hit of n matches of rule c (value: tests_already_hit) */
+/* record - a hit: value adds to the rule's tests_already_hit */
 static void
-record(struct run *rn, const struct crule *c, int n, double value)
+record(struct run *rn, const struct crule *c, double value)
 {
 	rn->val[c->idx] += value;
-	(void)n;
 }
 
 /* tags_set - keep the named groups of the match in rn->md as tags */
@@ -1275,7 +1284,7 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 		n = c->fn(em, c->argc, c->argv);
 		rn->ran[c->idx] = 1;
 		if (n > 0)
-			record(rn, c, 1, n);
+			record(rn, c, n);
 		return;
 	}
 	if (rn->timeout)
@@ -1337,7 +1346,7 @@ done:
 		return;
 	}
 	if (n > 0)
-		record(rn, c, n, n);
+		record(rn, c, n);
 }
 
 /* hit_cmp - by rule name, as SA sorts tests= */
@@ -1502,7 +1511,7 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	res->is_spam = res->score >= res->required;
 
 	if (rn.aborted.len)
-		log_warn("check: rules stopped by the match limit: %s",
+		log_warn("regex match limit reached, rules stopped: rules=%s",
 		    buf_str(&rn.aborted));
 	eval_msg_release(&em);
 	relays_free(&relays);
@@ -1562,27 +1571,15 @@ why_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
- * check_disabled_format - saconf_summary_format's summary, then the
- * disabled rules grouped by reason: "disabled (N): REASON: A B C"
+ * check_disabled_format - the disabled rules grouped by reason, one
+ * line a reason: "disabled (N): REASON: A B C" (after the summary of
+ * saconf_summary_format, for mailsiftctl rules)
  */
 void
 check_disabled_format(const struct checker *ck, struct buf *out)
 {
-	struct buf sum = BUF_INIT;
-	const char *p, *nl;
 	int *v, n = 0, i, j;
 
-	saconf_summary_format(ck->conf, &sum);
-	/* the summary without its one-line-per-rule tail */
-	for (p = buf_str(&sum); *p; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			nl = p + strlen(p) - 1;
-		if (strncmp(p, "disabled ", 9) != 0)
-			buf_add(out, p, nl - p + 1);
-		if (nl[1] == '\0')
-			break;
-	}
-	buf_free(&sum);
 	v = xcalloc(ck->n + 1, sizeof(int));
 	for (i = 0; i < ck->n; i++)
 		if (ck->cr[i].r->disabled)

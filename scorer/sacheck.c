@@ -110,6 +110,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sacheck: %s\n", buf_str(&err));
 	ck = check_new(c, &o);
 	if (dump) {
+		saconf_summary_format(c, &out);
 		check_disabled_format(ck, &out);
 		fputs(buf_str(&out), stdout);
 	}
