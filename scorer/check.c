@@ -92,6 +92,10 @@ struct crule {
 					   message from r->pcre */
 	char		*re2;		/* what compiled when r->pcre was
 					   too large, or NULL */
+	pcre2_code	**alt;		/* or: patterns whose union is the
+					   too large one */
+	pcre2_code	**alt_pre;	/* their prefilters (or NULL) */
+	int		 nalt;
 };
 
 struct checker {
@@ -457,22 +461,216 @@ repeat_rewrite(const char *re)
 	return buf_steal(&b);
 }
 
+/* alt_free - release the split patterns of a rule */
+static void
+alt_free(struct crule *cr)
+{
+	while (cr->nalt > 0) {
+		cr->nalt--;
+		pcre2_code_free(cr->alt[cr->nalt]);
+		if (cr->alt_pre[cr->nalt])
+			pcre2_code_free(cr->alt_pre[cr->nalt]);
+	}
+	xfree(cr->alt);
+	xfree(cr->alt_pre);
+	cr->alt = cr->alt_pre = NULL;
+}
+
+struct grp {
+	size_t	 open, cs, close;	/* "(", its content, ")" */
+	int	 parent, unsafe, nbar;
+	size_t	 mid;			/* the middle "|" of its level */
+};
+
+/*
+ * alt_split - split the largest alternation of re that can be split
+ * (A|B matches where A or B does: not inside a repeated group or a
+ * negative look-around, no back-references) in two patterns, each
+ * with half the alternatives; -1 when there is none
+ */
+static int
+alt_split(const char *re, char **a, char **b)
+{
+	size_t n = strlen(re), i, k, best_len = 0;
+	struct grp *g;
+	int ng = 0, cur = -1, best = -1, x, nb = 0;
+	size_t *bars = NULL;
+	int *bar_of = NULL;
+	struct buf o = BUF_INIT;
+
+	if (strstr(re, "(?|") || strstr(re, "(?(") || strstr(re, "(*") ||
+	    strstr(re, "\\k") || strstr(re, "\\g") || strstr(re, "(?#"))
+		return -1;
+	for (i = 0; i + 1 < n; i++)
+		if (re[i] == '\\' && re[i + 1] >= '1' && re[i + 1] <= '9')
+			return -1;
+	g = xcalloc(n + 2, sizeof(*g));
+	bars = xcalloc(n + 1, sizeof(*bars));
+	bar_of = xcalloc(n + 1, sizeof(*bar_of));
+	/* group 0: the whole pattern */
+	g[0].cs = 0;
+	g[0].close = n;
+	g[0].parent = -1;
+	ng = 1;
+	cur = 0;
+	for (i = 0; i < n; i++) {
+		if (re[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (re[i] == '[') {
+			k = i + 1;
+			if (k < n && re[k] == '^')
+				k++;
+			if (k < n && re[k] == ']')
+				k++;
+			for (; k < n && re[k] != ']'; k++)
+				if (re[k] == '\\')
+					k++;
+			i = k;
+			continue;
+		}
+		if (re[i] == '(') {
+			g[ng].open = i;
+			g[ng].parent = cur;
+			g[ng].cs = i + 1;
+			if (re[i + 1] == '?') {
+				if (re[i + 2] == ':')
+					g[ng].cs = i + 3;
+				else if (re[i + 2] == '=')
+					g[ng].cs = i + 3;
+				else if (re[i + 2] == '<' && re[i + 3] != '=' &&
+				    re[i + 3] != '!') {
+					const char *e = strchr(re + i, '>');
+
+					g[ng].cs = e ? (size_t)(e - re) + 1 : n;
+				} else
+					g[ng].unsafe = 1;	/* !, <!, >... */
+			}
+			cur = ng++;
+			continue;
+		}
+		if (re[i] == '|') {
+			bars[nb] = i;
+			bar_of[nb++] = cur;
+			g[cur].nbar++;
+			continue;
+		}
+		if (re[i] == ')' && cur > 0) {
+			char q = i + 1 < n ? re[i + 1] : 0;
+
+			g[cur].close = i;
+			if (q == '*' || q == '+' || (q == '{' && strncmp(re +
+			    i + 1, "{0,1}", 5) != 0 && strncmp(re + i + 1,
+			    "{1}", 3) != 0))
+				g[cur].unsafe = 1;
+			cur = g[cur].parent;
+		}
+	}
+	if (cur != 0)
+		goto none;
+	for (x = 0; x < ng; x++) {
+		int y, ok = g[x].nbar > 0 && !g[x].unsafe;
+
+		for (y = g[x].parent; ok && y >= 0; y = g[y].parent)
+			if (g[y].unsafe)
+				ok = 0;
+		if (ok && g[x].close - g[x].cs > best_len) {
+			best_len = g[x].close - g[x].cs;
+			best = x;
+		}
+	}
+	if (best < 0)
+		goto none;
+	/* the middle bar of that group's level */
+	for (i = 0, k = 0; i < (size_t)nb; i++)
+		if (bar_of[i] == best && k++ == (size_t)(g[best].nbar - 1) / 2) {
+			g[best].mid = bars[i];
+			break;
+		}
+	buf_add(&o, re, g[best].mid);
+	buf_adds(&o, re + g[best].close);
+	*a = buf_steal(&o);
+	buf_add(&o, re, g[best].cs);
+	buf_add(&o, re + g[best].mid + 1, g[best].close - g[best].mid - 1);
+	buf_adds(&o, re + g[best].close);
+	*b = buf_steal(&o);
+	xfree(g);
+	xfree(bars);
+	xfree(bar_of);
+	return 0;
+none:
+	xfree(g);
+	xfree(bars);
+	xfree(bar_of);
+	return -1;
+}
+
+/*
+ * split_compile - re compiled as up to 128 patterns whose union is re,
+ * halving alternations PCRE2 finds too large; 0 or -1
+ */
+static int
+split_compile(const char *re, struct crule *cr, int depth)
+{
+	pcre2_code *c;
+	char *a, *b;
+	int err, rc, own;
+	PCRE2_SIZE off;
+
+	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+	    cr->r->options, &err, &off, NULL);
+	if (c != NULL) {
+		pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+		cr->alt = xreallocarray(cr->alt, cr->nalt + 1,
+		    sizeof(*cr->alt));
+		cr->alt_pre = xreallocarray(cr->alt_pre, cr->nalt + 1,
+		    sizeof(*cr->alt_pre));
+		cr->alt[cr->nalt] = c;
+		/* its multi-line prefilter, when one of ours */
+		cr->alt_pre[cr->nalt] = (cr->r->type == SA_BODY ||
+		    cr->r->type == SA_RAWBODY) && !(cr->r->options &
+		    PCRE2_MULTILINE) ? prefilter(cr->r, re, &own) : NULL;
+		cr->nalt++;
+		return 0;
+	}
+	if (err != PCRE2_ERROR_PATTERN_TOO_LARGE || depth >= 7 ||
+	    alt_split(re, &a, &b) < 0)
+		return -1;
+	rc = split_compile(a, cr, depth + 1);
+	if (rc == 0)
+		rc = split_compile(b, cr, depth + 1);
+	xfree(a);
+	xfree(b);
+	return rc;
+}
+
 /*
  * revive - a rule PCRE2 found too large, compiled in another form;
  * returns that form (the caller frees it), or NULL
  */
 static char *
-revive(struct saconf_rule *r)
+revive(struct crule *cr)
 {
+	struct saconf_rule *r = cr->r;
 	pcre2_code *c;
 	char *re;
 	int err;
 	PCRE2_SIZE off;
 
 	if (r->disabled == NULL || r->pcre == NULL || r->code != NULL ||
-	    strstr(r->disabled, "too large") == NULL ||
-	    (re = repeat_rewrite(r->pcre)) == NULL)
+	    strstr(r->disabled, "too large") == NULL)
 		return NULL;
+	if ((re = repeat_rewrite(r->pcre)) == NULL) {
+		if (r->kind == SAK_REGEX && !(r->tflags & SAF_MULTIPLE) &&
+		    !r->negate && split_compile(r->pcre, cr, 0) == 0) {
+			xfree(r->disabled);
+			r->disabled = NULL;
+		} else {
+			alt_free(cr);
+		}
+		return NULL;
+	}
 	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, r->options,
 	    &err, &off, NULL);
 	if (c == NULL) {
@@ -693,7 +891,7 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		c->maxhits = r->maxhits;
 	c->nosubject = (r->tflags & SAF_NOSUBJECT) != 0;
 	c->hslot = -1;
-	c->re2 = revive(r);
+	c->re2 = revive(c);
 	if (ck->opts.capture_tags && r->disabled && r->pcre &&
 	    strncmp(r->disabled, "captured tag", 12) == 0 &&
 	    r->kind == SAK_REGEX) {
@@ -771,7 +969,8 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		return;
 	if (c->score == 0)
 		return;
-	if (r->kind == SAK_REGEX && r->code == NULL && !c->tagged)
+	if (r->kind == SAK_REGEX && r->code == NULL && !c->tagged &&
+	    c->nalt == 0)
 		return;
 	c->run = 1;
 }
@@ -826,6 +1025,7 @@ check_free(struct checker *ck)
 			pcre2_code_free(ck->cr[i].pre);
 		xfree(ck->cr[i].lit);
 		xfree(ck->cr[i].re2);
+		alt_free(&ck->cr[i]);
 	}
 	for (i = 0; i < ck->nhreq; i++)
 		xfree(ck->hreq[i]);
@@ -1296,6 +1496,35 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 		return;
 	}
 	rn->cur = r->code;
+	if (c->nalt > 0) {
+		/* a split pattern: the first part that matches */
+		for (int k = 0; k < c->nalt && n == 0; k++) {
+			const struct buf *w = r->type == SA_BODY ?
+			    &mt->body.text : &mt->rawbody.text;
+
+			if (c->alt_pre[k] && (n = match(rn, c->alt_pre[k],
+			    buf_str(w), w->len, 0, 0)) <= 0)
+				continue;
+			n = 0;
+			rn->cur = c->alt[k];
+			if (r->type == SA_BODY)
+				n = run_lines(rn, c, &mt->body.text, NULL,
+				    mt->body.off, mt->body.len, mt->body.n,
+				    c->nosubject);
+			else if (r->type == SA_RAWBODY)
+				n = run_lines(rn, c, &mt->rawbody.text, NULL,
+				    mt->rawbody.off, mt->rawbody.len,
+				    mt->rawbody.n, 0);
+			else if (r->type == SA_URI)
+				n = run_lines(rn, c, NULL, (const char *const *)
+				    mt->uris.v, NULL, NULL, mt->uris.n, 0);
+			else if (r->type == SA_HEADER)
+				n = run_header(rn, c);
+			else if (r->type == SA_FULL)
+				n = match(rn, rn->cur, em->msg, em->len, 0, 0);
+		}
+		goto done;
+	}
 	if (c->tagged) {
 		pcre2_code *tc = tagged_code(rn, r);
 

@@ -326,6 +326,38 @@ test_tags(void)
 	saconf_free(c);
 }
 
+/* test_large - a pattern over PCRE2's size limit is split, not lost */
+static void
+test_large(void)
+{
+	struct buf cf = BUF_INIT;
+	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct saconf *c;
+	struct checker *ck;
+	struct check_result r;
+	static const char yes[] = "Subject: s\r\n\r\nsay word19997x now\r\n";
+	static const char no[] = "Subject: s\r\n\r\nsay word20001x now\r\n";
+	int i;
+
+	buf_adds(&cf, "body BIG /(?:^|\\s)(?:");
+	for (i = 0; i < 20000; i++)
+		buf_addf(&cf, "%sword%dx", i ? "|" : "", i);
+	buf_adds(&cf, ")[\\s.,]/i\nscore BIG 1\n");
+	c = load(buf_str(&cf));
+	ck = check_new(c, &o);
+	TEST_OK(saconf_rule_find(c, "BIG")->disabled == NULL,
+	    "a too large alternation is split in parts");
+	check_message(ck, yes, sizeof(yes) - 1, NULL, &r);
+	TEST_OK(hit(c, &r, "BIG"), "a word of the last parts matches");
+	check_result_free(&r);
+	check_message(ck, no, sizeof(no) - 1, NULL, &r);
+	TEST_OK(!hit(c, &r, "BIG"), "a word of none does not");
+	check_result_free(&r);
+	check_free(ck);
+	saconf_free(c);
+	buf_free(&cf);
+}
+
 /* main - every group of tests, then the plan */
 int
 main(void)
@@ -333,5 +365,6 @@ main(void)
 	test_types();
 	test_hostile();
 	test_tags();
+	test_large();
 	TEST_DONE();
 }
