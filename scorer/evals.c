@@ -46,6 +46,8 @@ enum {
 	C_BODY,		/* struct body_cache */
 	C_FROMS,	/* struct addrs: all_from_addrs */
 	C_IMAGE,	/* struct image_cache */
+	C_FNS,		/* struct fns_cache */
+	C_AV,		/* struct av_cache */
 	C_NSLOTS
 };
 
@@ -1522,7 +1524,8 @@ fm_file(const char *path)
 		else if (strcmp(key, "freemail_welcomelist") == 0 ||
 		    strcmp(key, "freemail_whitelist") == 0)
 			kind = 1;
-		else if (strcmp(key, "url_shortener") == 0)
+		else if (strcmp(key, "url_shortener") == 0 ||
+		    strcmp(key, "url_shortener_get") == 0)
 			kind = 2;
 		else if (strcmp(key, "welcomelist_bounce_relays") == 0 ||
 		    strcmp(key, "whitelist_bounce_relays") == 0)
@@ -3716,6 +3719,319 @@ ev_welcomelist_bounce_relays(struct eval_msg *em, int argc, char **argv)
 }
 
 /*
+ * AntiVirus: executables and mislabelled attachments
+ */
+
+struct av_cache {
+	int	 exe, suspect;
+};
+
+/* ct_name - the name parameter of a Content-Type value, lower-cased */
+static void
+ct_name(const char *ct, struct buf *out)
+{
+	size_t ov[4];
+
+	buf_reset(out);
+	if (rx_match("(?:^|[;\\s])name\\s*=\\s*[\"']?([^\"';]*)", RXI, ct, ov, 2))
+		buf_add(out, ct + ov[2], ov[3] - ov[2]);
+	while (out->len > 0 && isspace((unsigned char)out->data[out->len - 1]))
+		out->data[--out->len] = '\0';
+	lower(out->data ? out->data : (char *)"");
+}
+
+/* av_info - AntiVirus _check_attachments over the leaves */
+static struct av_cache *
+av_info(struct eval_msg *em)
+{
+	struct av_cache *c = em->cache[C_AV];
+	struct buf ct = BUF_INIT, name = BUF_INIT, cte = BUF_INIT;
+	int i;
+
+	if (c != NULL)
+		return c;
+	c = xcalloc(1, sizeof(*c));
+	em->cache[C_AV] = c;
+	for (i = 0; em->mt != NULL && i < em->mt->mime.nparts; i++) {
+		const struct mime_part *p = &em->mt->mime.part[i];
+		const char *s = msrc(em) + p->body_off, *e = s + p->body_len;
+		const char *type = p->type, *ext, *nl;
+		char t2[256];
+
+		if (p->is_multipart || p->is_message)
+			continue;
+		buf_reset(&ct);
+		if (mime_header(msrc(em), p, "Content-Type", &ct) == NULL)
+			buf_reset(&ct);
+		ct_name(buf_str(&ct), &name);
+		part_header(em, p, "Content-Transfer-Encoding", &cte);
+		nl = memchr(s, '\n', (size_t)(e - s));
+		if (name.len && rx_match("\\.(?:ade|adp|asx|bas|bat|chm|cmd|com|"
+		    "cpl|crt|dll|exe|hlp|hta|inf|ins|isp|js|jse|lnk|mda|mdb|mde|"
+		    "mdt|mdw|mdz|msc|msi|msp|mst|nws|ops|pcd|pif|prf|reg|scf|"
+		    "scr\\??|sct|shb|shs|shm|swf|url|vb|vbe|vbs|vbx|vxd|wsc|wsf|"
+		    "wsh)$", 0, buf_str(&name), NULL, 0))
+			c->exe = 1;
+		else if (strstr(buf_str(&cte), "base64") != NULL && s < e &&
+		    rx_match_at("^TV[opqr].A..[AB].[AQgw][A-H].A", 0, s,
+		    nl ? (size_t)(nl - s) : (size_t)(e - s), 0, NULL, 0))
+			c->exe = 1;
+		else if (strncmp(type, "text", 4) == 0 && (type[4] == '\0' ||
+		    !isalnum((unsigned char)type[4])))
+			for (; s < e; s = nl) {
+				nl = memchr(s, '\n', (size_t)(e - s));
+				nl = nl ? nl + 1 : e;
+				if (rx_match_at("^M35[GHIJK].`..`..*````", 0, s,
+				    (size_t)(nl - s), 0, NULL, 0))
+					c->exe = 1;
+			}
+		if (name.len == 0 || strcmp(type, "application/octet-stream") ==
+		    0)
+			continue;
+		ext = strrchr(buf_str(&name), '.');
+		ext = ext ? ext + 1 : buf_str(&name);
+		/* s@/(x-|vnd\.)@/@ */
+		snprintf(t2, sizeof(t2), "%s", type);
+		{
+			char *sl = strchr(t2, '/');
+
+			if (sl && strncmp(sl + 1, "x-", 2) == 0)
+				memmove(sl + 1, sl + 3, strlen(sl + 3) + 1);
+			else if (sl && strncmp(sl + 1, "vnd.", 4) == 0)
+				memmove(sl + 1, sl + 5, strlen(sl + 5) + 1);
+		}
+		if ((rx_match("^(?:txt|[px]?html?|xml)$", 0, ext, NULL, 0) &&
+		    !rx_match("^(?:text/(?:plain|[px]?html?|english|sgml|xml|"
+		    "enriched|richtext)|message/external-body)", 0, t2, NULL,
+		    0)) ||
+		    (rx_match("^(?:jpe?g|tiff?|gif|png)$", 0, ext, NULL, 0) &&
+		    !rx_match("^(?:image/|application/mac-binhex)", 0, t2, NULL,
+		    0)) ||
+		    (strcmp(ext, "vcf") == 0 && strcmp(t2, "text/vcard") != 0) ||
+		    (rx_match("^(?:bat|com|exe|pif|scr|swf|vbs)$", 0, ext, NULL,
+		    0) && strncmp(t2, "application/", 12) != 0) ||
+		    (strcmp(ext, "doc") == 0 && !rx_match("^application/.*word$",
+		    0, t2, NULL, 0)) ||
+		    (strcmp(ext, "ppt") == 0 && !rx_match("^application/.*"
+		    "(?:powerpoint|ppt)$", 0, t2, NULL, 0)) ||
+		    (strcmp(ext, "xls") == 0 && !rx_match("^application/.*excel$",
+		    0, t2, NULL, 0)))
+			c->suspect = 1;
+	}
+	buf_free(&ct);
+	buf_free(&name);
+	buf_free(&cte);
+	return c;
+}
+
+/* check_microsoft_executable - AntiVirus: a Windows executable */
+static int
+ev_microsoft_executable(struct eval_msg *em, int argc, char **argv)
+{
+	return av_info(em)->exe;
+}
+
+/* check_suspect_name - AntiVirus: a file name its type contradicts */
+static int
+ev_suspect_name(struct eval_msg *em, int argc, char **argv)
+{
+	return av_info(em)->suspect;
+}
+
+/*
+ * FromNameSpoof, with the plugin's defaults (fns_extrachars 50,
+ * fns_check 1, no fns_add_addrlist, fns_ignore_dkim, fns_ignore_header)
+ */
+
+struct fns_cache {
+	int	 addr_diff, domain_diff, owner_diff, contains_email;
+	int	 eq_replyto, eq_to;
+};
+
+/* fns_owner - FromNameSpoof _find_address_owner without lists: the
+ * first label of the registrable domain */
+static void
+fns_owner(const char *domain, char *out, size_t n)
+{
+	const char *dot = strchr(domain, '.');
+
+	snprintf(out, n, "%.*s", dot ? (int)(dot - domain) :
+	    (int)strlen(domain), domain);
+}
+
+/* fns_info - FromNameSpoof _check_fromnamespoof */
+static struct fns_cache *
+fns_info(struct eval_msg *em)
+{
+	struct fns_cache *c = em->cache[C_FNS];
+	struct buf fa = BUF_INIT, fn = BUF_INIT, fd = BUF_INIT, nd = BUF_INIT;
+	struct buf host = BUF_INIT, rt = BUF_INIT;
+	struct addrs to = { 0 };
+	char *naddr = NULL, o1[256], o2[256];
+	size_t ov[4], k;
+	int i, extra = 0;
+	const char *at;
+
+	if (c != NULL)
+		return c;
+	c = xcalloc(1, sizeof(*c));
+	em->cache[C_FNS] = c;
+	hget(em, "From:addr", &fa);
+	lower(fa.data);
+	if ((at = strrchr(buf_str(&fa), '@')) == NULL ||
+	    !valid_domain(at + 1, &fd))
+		goto out;
+	hget(em, "From:name", &fn);
+	lower(fn.data);
+	if (!rx_match("\\b([\\w.!#$%&'*+/=?^_`{|}~-]+@\\w[\\w-]*\\.\\w[\\w.-]++)"
+	    "\\b", 0, buf_str(&fn), ov, 2))
+		goto out;
+	naddr = xstrndup(fn.data + ov[2], ov[3] - ov[2]);
+	at = strrchr(naddr, '@');
+	if (!valid_domain(at + 1, &nd))
+		goto out;
+	c->contains_email = 1;
+	/* characters around the address beyond it */
+	for (k = 0; k < fn.len; k++)
+		if (!isalnum((unsigned char)fn.data[k]))
+			extra++;
+	for (k = 0; naddr[k]; k++)
+		if (!isalnum((unsigned char)naddr[k]))
+			extra--;
+	if ((long)fn.len + extra - (long)strlen(naddr) > 50)
+		goto out;
+	fns_owner(buf_str(&nd), o1, sizeof(o1));
+	fns_owner(buf_str(&fd), o2, sizeof(o2));
+	c->addr_diff = strcmp(naddr, buf_str(&fa)) != 0;
+	c->domain_diff = strcmp(buf_str(&nd), buf_str(&fd)) != 0;
+	c->owner_diff = strcmp(o1, o2) != 0;
+	hget(em, "Reply-To:addr", &rt);
+	lower(rt.data);
+	c->eq_replyto = strcmp(naddr, buf_str(&rt)) == 0;
+	addrs_header(em, "To", &to);
+	addrs_header(em, "Cc", &to);
+	for (i = 0; i < to.n; i++)
+		if (strcmp(lower(to.v[i]), naddr) == 0)
+			c->eq_to = 1;
+out:
+	free(naddr);
+	addrs_free(&to);
+	buf_free(&fa);
+	buf_free(&fn);
+	buf_free(&fd);
+	buf_free(&nd);
+	buf_free(&host);
+	buf_free(&rt);
+	return c;
+}
+
+/* check_fromname_spoof - FromNameSpoof: the From name shows another
+ * address (level 0), of another owner (1, the default) or domain (2) */
+static int
+ev_fromname_spoof(struct eval_msg *em, int argc, char **argv)
+{
+	struct fns_cache *c = fns_info(em);
+	int lvl = 1;
+
+	if (argc > 0 && argv[0][0] >= '0' && argv[0][0] <= '2' &&
+	    argv[0][1] == '\0')
+		lvl = argv[0][0] - '0';
+	if (lvl == 0)
+		return c->addr_diff;
+	if (lvl == 1)
+		return c->addr_diff && c->owner_diff;
+	return c->addr_diff && c->domain_diff;
+}
+
+/* check_fromname_* - FromNameSpoof's other flags */
+static int
+ev_fromname_different(struct eval_msg *em, int argc, char **argv)
+{
+	return fns_info(em)->addr_diff;
+}
+
+static int
+ev_fromname_domain_differ(struct eval_msg *em, int argc, char **argv)
+{
+	return fns_info(em)->domain_diff;
+}
+
+static int
+ev_fromname_contains_email(struct eval_msg *em, int argc, char **argv)
+{
+	return fns_info(em)->contains_email;
+}
+
+static int
+ev_fromname_equals_to(struct eval_msg *em, int argc, char **argv)
+{
+	return fns_info(em)->eq_to;
+}
+
+static int
+ev_fromname_owners_differ(struct eval_msg *em, int argc, char **argv)
+{
+	return fns_info(em)->owner_diff;
+}
+
+static int
+ev_fromname_equals_replyto(struct eval_msg *em, int argc, char **argv)
+{
+	return fns_info(em)->eq_replyto;
+}
+
+/* list_has - is s one of the entries of a list? */
+static int
+list_has(const struct saconf_list *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* short_url - DecodeShortURLs: a link through a known URL shortener
+ * (following it is a network test) */
+static int
+ev_short_url(struct eval_msg *em, int argc, char **argv)
+{
+	struct fm_conf *f = fm_load(em);
+	size_t ov[6];
+	int i, r = 0;
+
+	if (em->mt == NULL || f->shortener.n == 0)
+		return 0;
+	for (i = 0; i < em->mt->uris.n && !r; i++) {
+		const char *u = em->mt->uris.v[i], *h, *p;
+		char host[256];
+		int levels = 0, has_path;
+
+		if (!rx_match("^https?://(?:[^@/?#]*@)?([^/?#:]+)(?::\\d+)?"
+		    "([^#?]*?\\w)?", RXI, u, ov, 3) || ov[3] - ov[2] >=
+		    sizeof(host))
+			continue;
+		snprintf(host, sizeof(host), "%.*s", (int)(ov[3] - ov[2]),
+		    u + ov[2]);
+		lower(host);
+		has_path = ov[4] != (size_t)-1;
+		for (p = host; *p; p++)
+			levels += *p == '.';
+		if (levels == 1 && !has_path)
+			continue;
+		h = NULL;
+		if (list_has(&f->shortener, host))
+			r = 1;
+		else if (levels == 2 && strncmp(host, "www.", 4) == 0)
+			r = list_has(&f->shortener, host + 4);
+		else if (levels == 2 && (h = strchr(host, '.')) != NULL)
+			r = list_has(&f->shortener, h);
+	}
+	return r;
+}
+
+/*
  * ImageInfo: base64 image parts (gif, png, jpeg) and their sizes
  */
 
@@ -4117,6 +4433,21 @@ static const struct {
 	{ "image_size_range", ev_image_size_range },
 	{ "image_named", ev_image_named },
 	{ "image_name_regex", ev_image_name_regex },
+	/* AntiVirus */
+	{ "check_microsoft_executable", ev_microsoft_executable },
+	{ "check_suspect_name", ev_suspect_name },
+	/* FromNameSpoof */
+	{ "check_fromname_spoof", ev_fromname_spoof },
+	{ "check_fromname_different", ev_fromname_different },
+	{ "check_fromname_domain_differ", ev_fromname_domain_differ },
+	{ "check_fromname_contains_email", ev_fromname_contains_email },
+	{ "check_fromname_equals_to", ev_fromname_equals_to },
+	{ "check_fromname_owners_differ", ev_fromname_owners_differ },
+	{ "check_fromname_equals_replyto", ev_fromname_equals_replyto },
+	/* DecodeShortURLs */
+	{ "short_url", ev_short_url },
+	/* Shortcircuit: the rule only marks where it stops */
+	{ "check_shortcircuit", ev_zero },
 	/* TextCat */
 	{ "check_language", ev_language },
 	{ "check_body_8bits", ev_body_8bits },
@@ -4145,6 +4476,7 @@ static const struct {
 	{ "check_hashbl_", "network test" },
 	{ "check_senders_reputation", "network test" },
 	{ "check_from_in_auto_", "network test" },
+	{ "short_url_", "network test" },	/* DecodeShortURLs */
 	{ "check_bayes", "Bayes" },
 };
 

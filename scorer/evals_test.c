@@ -453,6 +453,42 @@ t_more(void)
 	    "From freemail, body asks for another freemail");
 }
 
+/* t_plugins - AntiVirus, FromNameSpoof, DecodeShortURLs */
+static void
+t_plugins(void)
+{
+	static const char exe[] =
+	    "From: a@b.example\n"
+	    "Content-Type: multipart/mixed; boundary=\"B\"\n\n"
+	    "--B\nContent-Type: text/plain\n\nsee attached\n"
+	    "--B\nContent-Type: application/octet-stream; name=\"inv.pdf.exe\"\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+	    "--B\nContent-Type: text/plain; name=\"photo.jpg\"\n\nxx\n"
+	    "--B--\n";
+	static const char spoof[] =
+	    "From: \"service@paypal.com\" <x123@bulk-mailer.com>\n"
+	    "To: victim@example.net\n"
+	    "Reply-To: service@paypal.com\n\nhi\n";
+	static const char shorty[] =
+	    "From: a@b.example\nSubject: s\n\n"
+	    "click http://bit.ly/abc123 now\n";
+
+	TEST_IS_INT(RUN0(exe, "check_microsoft_executable"), 1, ".exe name");
+	TEST_IS_INT(RUN0(exe, "check_suspect_name"), 1,
+	    "photo.jpg sent as text/plain");
+	TEST_IS_INT(RUN0(plain, "check_microsoft_executable"), 0, "none");
+	TEST_IS_INT(RUN0(spoof, "check_fromname_spoof"), 1,
+	    "From name shows paypal.com, address bulk-mailer.com");
+	TEST_IS_INT(RUN0(spoof, "check_fromname_equals_replyto"), 1,
+	    "Reply-To is the address in the name");
+	TEST_IS_INT(RUN0(plain, "check_fromname_spoof"), 0, "plain name");
+	TEST_IS_INT(RUN0(shorty, "short_url"), 1, "bit.ly link");
+	TEST_IS_INT(RUN0(plain, "short_url"), 0, "no link");
+	TEST_IS_STR(eval_offline("short_url_chained"), "network test",
+	    "following short URLs is a network test");
+}
+
 /* t_images - ImageInfo on a GIF and a PNG attachment */
 static void
 t_images(void)
@@ -579,6 +615,7 @@ main(void)
 		return 1;
 	fputs("freemail_domains gmail.com yahoo.* hotmail.com\n"
 	    "welcomelist_bounce_relays mx.example.net\n"
+	    "url_shortener bit.ly .page.link\n"
 	    "enlist_uri_host (BADTLD) top click\n"
 	    "delist_uri_host (BADTLD) good.top\n"
 	    "header T_EVALS_TEST From =~ /never-matches/\n", f);
@@ -599,6 +636,7 @@ main(void)
 	t_body();
 	t_images();
 	t_more();
+	t_plugins();
 	t_language();
 	saconf_free(conf);
 	unlink(path);
