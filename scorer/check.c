@@ -335,27 +335,136 @@ header_request(const struct saconf_rule *r, struct buf *b)
 }
 
 /*
+ * class_end - the index of the "]" closing the class that opens at i
+ */
+static size_t
+class_end(const char *re, size_t n, size_t i)
+{
+	size_t k = i + 1;
+
+	if (k < n && re[k] == '^')
+		k++;
+	if (k < n && re[k] == ']')
+		k++;
+	for (; k < n && re[k] != ']'; k++)
+		if (re[k] == '\\')
+			k++;
+	return k;
+}
+
+/*
+ * may_newline - can the text re[a..b) (a look-ahead's body) match a
+ * newline?  (conservative: any token that might says yes)
+ */
+static int
+may_newline(const char *re, size_t a, size_t b, int dotall)
+{
+	size_t i;
+
+	for (i = a; i < b; i++) {
+		if (re[i] == '\\' && i + 1 < b) {
+			if (strchr("snWDvRxX0NpP", re[i + 1]))
+				return 1;
+			i++;
+		} else if (re[i] == '[' && re[i + 1] == '^')
+			return 1;
+		else if (re[i] == '.' && dotall)
+			return 1;
+		else if (re[i] == '(' && re[i + 1] == '?' && re[i + 2] == 's')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * prefilter_text - the pattern for a whole-text scan that finds a
+ * match wherever the pattern matches one line: "$" may also match
+ * just after a newline (a line's end), a negative look-ahead is true
+ * there too; NULL when that cannot be promised (\A \z \Z \G \B,
+ * negative look-behinds, a look-ahead that could see a newline, verbs)
+ */
+static char *
+prefilter_text(const char *re, int dotall)
+{
+	size_t n = strlen(re), i, k, depth = 0;
+	unsigned char close2[256];
+	struct buf b = BUF_INIT;
+
+	if (strstr(re, "\\A") || strstr(re, "\\z") || strstr(re, "\\Z") ||
+	    strstr(re, "\\G") || strstr(re, "\\B") || strstr(re, "(?<!") ||
+	    strstr(re, "(*") || strstr(re, "(?s") || strstr(re, "\\Q"))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (re[i] == '\\' && i + 1 < n) {
+			buf_add(&b, re + i, 2);
+			i++;
+		} else if (re[i] == '[') {
+			k = class_end(re, n, i);
+			if (k >= n)
+				goto none;
+			buf_add(&b, re + i, k - i + 1);
+			i = k;
+		} else if (re[i] == '$')
+			buf_adds(&b, "(?:$|(?<=\n))");
+		else if (re[i] == '(') {
+			if (depth >= sizeof(close2))
+				goto none;
+			close2[depth] = 0;
+			if (strncmp(re + i, "(?!", 3) == 0) {
+				/* its body: up to the matching ")" */
+				size_t d = 1;
+
+				for (k = i + 3; k < n && d > 0; k++) {
+					if (re[k] == '\\')
+						k++;
+					else if (re[k] == '[')
+						k = class_end(re, n, k);
+					else if (re[k] == '(')
+						d++;
+					else if (re[k] == ')')
+						d--;
+				}
+				if (d != 0 || may_newline(re, i + 3, k - 1,
+				    dotall))
+					goto none;
+				buf_adds(&b, "(?:(?<=\n)|");
+				close2[depth] = 1;
+			}
+			depth++;
+			buf_addc(&b, '(');
+		} else if (re[i] == ')') {
+			buf_addc(&b, ')');
+			if (depth > 0 && close2[--depth])
+				buf_addc(&b, ')');
+		} else
+			buf_addc(&b, re[i]);
+	}
+	return buf_steal(&b);
+none:
+	buf_free(&b);
+	return NULL;
+}
+
+/*
  * prefilter - a copy of a body/rawbody pattern with ^ and $ at every
- * line, to try once on the whole text: it matches wherever the pattern
- * matches a line, unless the pattern anchors to the text (\A \z \Z \G)
- * or has a negative look-behind (then NULL: no prefilter)
+ * line (prefilter_text), to try once on the whole text: it matches
+ * wherever the pattern matches a line; NULL when none can be made
  */
 static pcre2_code *
 prefilter(const struct saconf_rule *r, const char *re, int *own)
 {
 	pcre2_code *c;
+	char *t;
 	int err;
 	PCRE2_SIZE off;
 
 	*own = 0;
-	if (re == NULL || strstr(re, "\\A") || strstr(re, "\\z") ||
-	    strstr(re, "\\Z") || strstr(re, "\\G") || strstr(re, "(?<!") ||
-	    strstr(re, "(*"))
+	if (re == NULL || (t = prefilter_text(re, (r->options &
+	    PCRE2_DOTALL) != 0)) == NULL)
 		return NULL;
-	if (r->options & PCRE2_MULTILINE)
-		return r->code;
-	c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+	c = pcre2_compile((PCRE2_SPTR)t, PCRE2_ZERO_TERMINATED,
 	    r->options | PCRE2_MULTILINE, &err, &off, NULL);
+	xfree(t);
 	if (c == NULL)
 		return NULL;
 	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
