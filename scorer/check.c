@@ -41,7 +41,6 @@
  * threads: everything a message changes lives in check_message's
  * frame (match data and JIT stack allocated once per message).
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,10 +131,6 @@ struct run {
 	double		 t0;
 	int		 timeout;
 };
-
-#ifdef CHECK_PROFILE
-double prof_t[20000];
-#endif
 
 /* now - monotonic seconds */
 static double
@@ -1769,17 +1764,8 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	if (rn.jit)
 		pcre2_jit_stack_assign(rn.mctx, NULL, rn.jit);
 
-#ifdef CHECK_PROFILE
-	for (i = 0; i < ck->norder; i++) {
-		double t1 = now();
-
-		run_rule(&rn, &em, &ck->cr[ck->order[i]]);
-		prof_t[ck->order[i]] += now() - t1;
-	}
-#else
 	for (i = 0; i < ck->norder; i++)
 		run_rule(&rn, &em, &ck->cr[ck->order[i]]);
-#endif
 
 	/* metas (Check.pm do_meta_tests at the finish): a meta runs when
 	 * scored and every meta it names ran; other rules count as run */
