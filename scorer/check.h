@@ -63,6 +63,11 @@ struct check_result {
 
 struct checker;
 
+/*
+ * check_new - prepare a finished rule set for scoring; it may edit the
+ * set (evals it cannot run are disabled with the reason, too large
+ * patterns recompiled): one checker per saconf, freed before it
+ */
 struct checker	*check_new(struct saconf *, const struct check_opts *);
 void		 check_free(struct checker *);
 int		 check_message(struct checker *, const char *, size_t,
