@@ -1773,6 +1773,8 @@ html_render(struct html *h, const char *html, size_t len)
 	r->st[0].size = 3;
 	h->min_size = h->max_size = 3;
 	h->length = len;
+	for (q = html; q < end; q++)
+		h->length_chars += ((unsigned char)*q & 0xC0) != 0x80;
 	while (s < end) {
 		q = memchr(s, '<', end - s);
 		if (q == NULL)
@@ -1831,6 +1833,12 @@ html_render(struct html *h, const char *html, size_t len)
 			q = memchr(s, '>', end - s);
 			if (q == NULL)
 				goto unterminated;
+			/* HTML::Parser reports "<!" not followed by a letter
+			 * ("<!3279x>", "<!>") as a comment */
+			if (*s == '!' && !isalpha_(s[1])) {
+				buf_addc(&h->comment, '\0');
+				buf_add(&h->comment, s - 1, q + 1 - (s - 1));
+			}
 			s = q + 1;
 		} else {
 			t->end = *s == '/';

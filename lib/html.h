@@ -61,6 +61,7 @@ struct html {
 	double		 image_area;	/* img width x height, summed */
 	int		 min_size, max_size;	/* font sizes seen (3) */
 	size_t		 length;	/* input bytes */
+	size_t		 length_chars;	/* input UTF-8 characters */
 	int		 obfuscation;	/* word runs cut by tags */
 	int		 backhair;	/* distinct cut shapes */
 	int		 tests;		/* HTML_T_* */

@@ -41,7 +41,6 @@ enum {
 	C_DATE,		/* struct date_cache */
 	C_RCPT,		/* struct rcpt_cache */
 	C_MIME,		/* struct mime_cache */
-	C_HTML,		/* struct html_cache */
 	C_LANG,		/* struct str_cache: the language guess */
 	C_BODY,		/* struct body_cache */
 	C_FROMS,	/* struct addrs: all_from_addrs */
@@ -2518,16 +2517,6 @@ ev_base64_length(struct eval_msg *em, int argc, char **argv)
  * HTMLEval: over every rendered text/html part (SA's html_all)
  */
 
-struct html_cache {
-	int	 dummy;
-};
-
-/* html_cache_free - nothing inside to free */
-static void
-html_cache_free(struct html_cache *c)
-{
-	(void)c;
-}
 
 /* nhtml - the number of rendered HTML parts */
 static int
@@ -2548,8 +2537,18 @@ inside_of(const struct html *h, const char *tag)
 	return -1;
 }
 
-/* non_space_len - Node.pm: rendered length less ASCII white space (in
- * bytes: SA's rendered text is UTF-8 octets) */
+/*
+ * html_len - HTML.pm's length of HTML part i: SA hands HTML::Parser
+ * characters (the part decoded from its charset), so characters count
+ */
+static double
+html_len(struct eval_msg *em, int i)
+{
+	return (double)em->mt->html[i].length_chars;
+}
+
+/* non_space_len - Node.pm: rendered length less ASCII white space, in
+ * characters as HTML::Parser rendered them */
 static double
 non_space_len(const struct html *h)
 {
@@ -2558,6 +2557,8 @@ non_space_len(const struct html *h)
 	for (i = 0; i < h->text.len; i++) {
 		unsigned char c = (unsigned char)h->text.data[i];
 
+		if ((c & 0xC0) == 0x80)
+			continue;
 		if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
 		    c != 0x0b)
 			n++;
@@ -2570,12 +2571,14 @@ non_space_len(const struct html *h)
  * leaves it undefined for this part
  */
 static int
-html_value(const struct html *h, const char *name, double *v)
+html_value(struct eval_msg *em, int i, const char *name, double *v)
 {
+	const struct html *h = &em->mt->html[i];
+
 	if (strcmp(name, "html") == 0)
 		*v = 1;
 	else if (strcmp(name, "length") == 0)
-		*v = (double)h->length;
+		*v = html_len(em, i);
 	else if (strcmp(name, "max_size") == 0)
 		*v = h->max_size;
 	else if (strcmp(name, "min_size") == 0)
@@ -2671,7 +2674,7 @@ ev_html_test(struct eval_msg *em, int argc, char **argv)
 	int i;
 
 	for (i = 0; i < nhtml(em) && argc > 0; i++)
-		if (html_value(&em->mt->html[i], argv[argc - 1], &v) && v != 0)
+		if (html_value(em, i, argv[argc - 1], &v) && v != 0)
 			return 1;
 	return 0;
 }
@@ -2688,7 +2691,7 @@ ev_html_range(struct eval_msg *em, int argc, char **argv)
 	min = arg_num(argc, argv, 1, 0);
 	max = argc > 2 ? arg_num(argc, argv, 2, INFINITY) : INFINITY;
 	for (i = 0; i < nhtml(em); i++) {
-		if (!html_value(&em->mt->html[i], argv[0], &v))
+		if (!html_value(em, i, argv[0], &v))
 			continue;
 		if (isinf(max)) {
 			if (v > min)
@@ -2709,7 +2712,7 @@ ev_html_eval(struct eval_msg *em, int argc, char **argv)
 	if (argc < 2)
 		return 0;
 	for (i = 0; i < nhtml(em); i++)
-		if (html_value(&em->mt->html[i], argv[0], &v) &&
+		if (html_value(em, i, argv[0], &v) &&
 		    perl_cmp(v, argv[1]))
 			return 1;
 	return 0;
@@ -2752,8 +2755,8 @@ ev_html_image_only(struct eval_msg *em, int argc, char **argv)
 	for (i = 0; i < nhtml(em); i++) {
 		h = &em->mt->html[i];
 		if (inside_of(h, "img") >= 0 &&
-		    (double)h->length > arg_num(argc, argv, 0, 0) &&
-		    (double)h->length <= arg_num(argc, argv, 1, 0))
+		    html_len(em, i) > arg_num(argc, argv, 0, 0) &&
+		    html_len(em, i) <= arg_num(argc, argv, 1, 0))
 			return 1;
 	}
 	return 0;
@@ -4531,8 +4534,6 @@ eval_msg_release(struct eval_msg *em)
 		free(s->s);
 	if (em->cache[C_MIME] != NULL)
 		mime_cache_free(em->cache[C_MIME]);
-	if (em->cache[C_HTML] != NULL)
-		html_cache_free(em->cache[C_HTML]);
 	if (em->cache[C_BODY] != NULL)
 		body_cache_free(em->cache[C_BODY]);
 	if (em->cache[C_IMAGE] != NULL)
