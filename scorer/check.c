@@ -127,6 +127,7 @@ struct run {
 	struct buf	 lbody, lraw;	/* lower-case body, rawbody text */
 	const pcre2_code *cur;		/* the pattern of the running rule */
 	struct buf	 tags;		/* captured tags: "NAME\0VALUE\0"... */
+	struct msgtext	**parts;	/* MIME parts' header fields, lazily */
 	struct check_result *res;
 	double		 t0;
 	int		 timeout;
@@ -1425,6 +1426,68 @@ run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
 	return hits;
 }
 
+/*
+ * part_header - Node.pm get_header of MIME part i in scalar context:
+ * the last field name, decoded + "\n" (raw: as written, unfolded), or
+ * NULL; "ALL": get_all_headers.  Each part's fields are read once.
+ */
+static const char *
+part_header(struct run *rn, int i, const char *name, int raw,
+    struct buf *out)
+{
+	const struct msgtext *h;
+	const char *p;
+	int k;
+
+	if (i == 0)
+		h = rn->mt;
+	else {
+		if (rn->parts == NULL)
+			rn->parts = xcalloc(rn->mt->mime.nparts + 1,
+			    sizeof(*rn->parts));
+		if (rn->parts[i] == NULL) {
+			rn->parts[i] = xcalloc(1, sizeof(struct msgtext));
+			msgtext_part_headers(rn->mt, i, rn->parts[i]);
+		}
+		h = rn->parts[i];
+	}
+	buf_reset(out);
+	if (strcmp(name, "ALL") == 0) {
+		for (k = 0; k < h->nhdr; k++) {
+			buf_adds(out, h->hdr[k].name);
+			buf_addc(out, ':');
+			if (raw)
+				buf_adds(out, h->hdr[k].raw);
+			else {
+				buf_addc(out, ' ');
+				buf_adds(out, h->hdr[k].dec);
+				buf_addc(out, '\n');
+			}
+		}
+		return buf_str(out);
+	}
+	for (k = h->nhdr - 1; k >= 0; k--)
+		if (strcasecmp(h->hdr[k].name, name) == 0)
+			break;
+	if (k < 0)
+		return NULL;
+	if (!raw) {
+		buf_adds(out, h->hdr[k].dec);
+		buf_addc(out, '\n');
+		return buf_str(out);
+	}
+	/* s/\015?\012\s+/ /gs */
+	for (p = h->hdr[k].raw; *p; p++) {
+		if (*p == '\n' && (p[1] == ' ' || p[1] == '\t')) {
+			buf_addc(out, ' ');
+			while (p[1] == ' ' || p[1] == '\t')
+				p++;
+		} else
+			buf_addc(out, *p);
+	}
+	return buf_str(out);
+}
+
 /* run_mimeheader - MIMEHeader eval_hook_called: every part's header */
 static int
 run_mimeheader(struct run *rn, const struct crule *c)
@@ -1440,14 +1503,8 @@ run_mimeheader(struct run *rn, const struct crule *c)
 			break;
 		if (i + 1 < c->rmin)
 			continue;
-		if (strcmp(r->field, "ALL") == 0) {
-			buf_reset(&v);
-			buf_add(&v, rn->mt->src.data + m->part[i].hdr_off,
-			    m->part[i].hdr_len);
-			s = buf_str(&v);
-		} else
-			s = mime_header(buf_str(&rn->mt->src), &m->part[i],
-			    r->field, &v);
+		s = part_header(rn, i, r->field, (r->hmods & SAH_RAW) != 0,
+		    &v);
 		if (s == NULL)
 			s = r->if_unset ? r->if_unset : "";
 		if (c->concat) {
@@ -1839,6 +1896,12 @@ check_message(struct checker *ck, const char *msg, size_t len,
 		    buf_str(&rn.aborted));
 	eval_msg_release(&em);
 	relays_free(&relays);
+	for (i = 0; rn.parts && i < mt.mime.nparts; i++)
+		if (rn.parts[i]) {
+			msgtext_free(rn.parts[i]);
+			xfree(rn.parts[i]);
+		}
+	xfree(rn.parts);
 	msgtext_free(&mt);
 	for (i = 0; i < ck->nhreq; i++)
 		buf_free(&rn.hval[i]);

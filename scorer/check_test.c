@@ -358,6 +358,38 @@ test_large(void)
 	buf_free(&cf);
 }
 
+/* test_mimeheader - parts' headers decoded, raw, range */
+static void
+test_mimeheader(void)
+{
+	static const char cf[] =
+	    "mimeheader M_DEC  Content-Type =~ /name=\"caf\xc3\xa9\\.zip\"/\n"
+	    "score      M_DEC  1\n"
+	    "mimeheader M_RAW  Content-Type:raw =~ /=\\?utf-8\\?Q\\?caf=C3=A9/i\n"
+	    "score      M_RAW  1\n"
+	    "mimeheader M_ROOT Content-Type =~ /multipart/\n"
+	    "tflags     M_ROOT range=2-\n"
+	    "score      M_ROOT 1\n";
+	static const char m[] =
+	    "Subject: s\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+	    "--b\r\nContent-Type: application/zip;\r\n"
+	    " name=\"=?utf-8?Q?caf=C3=A9?=.zip\"\r\n\r\nUEsDBA==\r\n--b--\r\n";
+	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct saconf *c = load(cf);
+	struct checker *ck = check_new(c, &o);
+	struct check_result r;
+
+	check_message(ck, m, sizeof(m) - 1, NULL, &r);
+	TEST_OK(hit(c, &r, "M_DEC"), "mimeheader: a part's header, decoded");
+	TEST_OK(hit(c, &r, "M_RAW"), "mimeheader :raw: as written");
+	TEST_OK(!hit(c, &r, "M_ROOT"), "range=2- skips the message header");
+	check_result_free(&r);
+	check_free(ck);
+	saconf_free(c);
+}
+
 /* main - every group of tests, then the plan */
 int
 main(void)
@@ -366,5 +398,6 @@ main(void)
 	test_hostile();
 	test_tags();
 	test_large();
+	test_mimeheader();
 	TEST_DONE();
 }

@@ -3,7 +3,8 @@
  * message in memory (Message.pm, Message/Node.pm, PerMsgStatus::get).
  *
  * Exports msgtext_parse, msgtext_free, msgtext_header,
- * msgtext_header_list, msgtext_to_utf8, msgtext_freemail_strip.
+ * msgtext_header_list, msgtext_to_utf8, msgtext_freemail_strip,
+ * msgtext_part_headers.
  * The message is hostile (it comes from the network); runs in the
  * scorer, unprivileged, touches no file.
  *
@@ -1539,4 +1540,23 @@ msgtext_freemail_strip(struct msgtext *t)
 	buf_free(&b);
 	pcre2_match_context_free(mc);
 	pcre2_match_data_free(md);
+}
+
+/*
+ * msgtext_part_headers - the header fields of MIME part i (of t->mime,
+ * in t->src) into out->hdr/nhdr, read as the message's own (Node.pm:
+ * values unfolded, RFC 2047 decoded); free out with msgtext_free
+ */
+void
+msgtext_part_headers(const struct msgtext *t, int i, struct msgtext *out)
+{
+	const struct mime_part *mp;
+
+	memset(out, 0, sizeof(*out));
+	if (i < 0 || i >= t->mime.nparts)
+		return;
+	mp = &t->mime.part[i];
+	if (mp->hdr_off + mp->hdr_len > t->src.len)
+		return;
+	(void)parse_headers(out, t->src.data + mp->hdr_off, mp->hdr_len);
 }

@@ -8,7 +8,8 @@
  *
  * Exports struct msgtext, struct msgtext_lines, the MSGTEXT_* limits
  * and flags, msgtext_parse, msgtext_free, msgtext_header,
- * msgtext_header_list, msgtext_freemail_strip.  The message
+ * msgtext_header_list, msgtext_freemail_strip, msgtext_part_headers.
+ * The message
  * is hostile; see msgtext.c.
  */
 #ifndef MSGTEXT_H
@@ -76,5 +77,7 @@ const char	*msgtext_header_list(const struct msgtext *, const char *,
 void		 msgtext_to_utf8(const char *, const char *, size_t,
 		    struct buf *);
 void		 msgtext_freemail_strip(struct msgtext *);
+void		 msgtext_part_headers(const struct msgtext *, int,
+		    struct msgtext *);
 
 #endif
