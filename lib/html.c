@@ -218,7 +218,7 @@ struct render {
 	struct style	 st[HTML_MAX_STYLE];
 	int		 nst, lost;	/* styles on the stack, pushes dropped */
 	int		 basefont;
-	uint64_t	 backhair_seen;	/* shapes a_b seen, bit (a-1)*8+b-1 */
+	uint64_t	 backhair_seen;	/* shapes seen: bit (a-1)*8+b-1 */
 	struct buf	 base;		/* base href, "" when none */
 	struct buf	 tmp, tmp2;	/* scratch */
 };

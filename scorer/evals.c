@@ -301,7 +301,7 @@ addrs_header(struct eval_msg *em, const char *name, struct addrs *a)
 
 struct str_cache {
 	char	*s;		/* NULL: none */
-	int	 len;		/* C_LANG: length of the text classified */
+	int	 len;		/* C_LANG: length of the text */
 };
 
 /* rcvd_before - does a Received header come before a header "name"? */
@@ -560,8 +560,8 @@ parse_date(const char *date)
 		if (mm == 4 || mm == 6 || mm == 9 || mm == 11)
 			maxd = 30;
 		else if (mm == 2)
-			maxd = (!(yyyy % 4) && ((yyyy % 100) || !(yyyy % 400))) ?
-			    29 : 28;
+			maxd = (!(yyyy % 4) && ((yyyy % 100) ||
+			    !(yyyy % 400))) ? 29 : 28;
 		if (dd > maxd) {
 			dd = 1;
 			if (++mm > 12) {
@@ -705,7 +705,8 @@ date_info(struct eval_msg *em)
 	return c;
 }
 
-/* check_for_shifted_date - HeaderEval: Date minus Received in a range */
+/* ev_shifted_date - check_for_shifted_date: HeaderEval: Date minus
+ * Received in a range */
 static int
 ev_shifted_date(struct eval_msg *em, int argc, char **argv)
 {
@@ -717,7 +718,8 @@ ev_shifted_date(struct eval_msg *em, int argc, char **argv)
 	    (double)c->diff < 3600 * arg_num(argc, argv, 1, 0));
 }
 
-/* check_outlook_message_id - HeaderEval: Outlook ids carry a time */
+/* ev_outlook_message_id - check_outlook_message_id: HeaderEval: Outlook
+ * ids carry a time */
 static int
 ev_outlook_message_id(struct eval_msg *em, int argc, char **argv)
 {
@@ -796,7 +798,8 @@ domain2(const char *addr, char *out, size_t n)
 	return out[0] != '\0';
 }
 
-/* check_equal_from_domains - From and envelope in other 2nd-level domains */
+/* ev_equal_from_domains - check_equal_from_domains: From and envelope in
+ * other 2nd-level domains */
 static int
 ev_equal_from_domains(struct eval_msg *em, int argc, char **argv)
 {
@@ -811,7 +814,8 @@ ev_equal_from_domains(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_for_matching_env_and_hdr_from - envelope sender equals From */
+/* ev_matching_env_and_hdr_from - check_for_matching_env_and_hdr_from:
+ * envelope sender equals From */
 static int
 ev_matching_env_and_hdr_from(struct eval_msg *em, int argc, char **argv)
 {
@@ -823,7 +827,7 @@ ev_matching_env_and_hdr_from(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_for_missing_to_header - neither To nor Apparently-To */
+/* ev_missing_to - check_for_missing_to_header: neither To nor Apparently-To */
 static int
 ev_missing_to(struct eval_msg *em, int argc, char **argv)
 {
@@ -835,7 +839,8 @@ ev_missing_to(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* subject_is_all_caps - HeaderEval: a subject of several words in caps */
+/* ev_subject_all_caps - subject_is_all_caps: HeaderEval: a subject of
+ * several words in caps */
 static int
 ev_subject_all_caps(struct eval_msg *em, int argc, char **argv)
 {
@@ -879,7 +884,8 @@ rx_quote(const char *s, struct buf *out)
 	}
 }
 
-/* check_for_to_in_subject - HeaderEval: the recipient named in Subject */
+/* ev_to_in_subject - check_for_to_in_subject: HeaderEval: the recipient
+ * named in Subject */
 static int
 ev_to_in_subject(struct eval_msg *em, int argc, char **argv)
 {
@@ -978,14 +984,16 @@ rcpt_info(struct eval_msg *em)
 	return c;
 }
 
-/* sorted_recipients - HeaderEval: 7+ recipients in sorted order */
+/* ev_sorted_recipients - sorted_recipients: HeaderEval: 7+ recipients in
+ * sorted order */
 static int
 ev_sorted_recipients(struct eval_msg *em, int argc, char **argv)
 {
 	return rcpt_info(em)->sorted;
 }
 
-/* similar_recipients - HeaderEval: recipients alike (ratio in range) */
+/* ev_similar_recipients - similar_recipients: HeaderEval: recipients
+ * alike (ratio in range) */
 static int
 ev_similar_recipients(struct eval_msg *em, int argc, char **argv)
 {
@@ -1031,7 +1039,8 @@ utf8_valid(const unsigned char *s, size_t n)
 	return 1;
 }
 
-/* check_illegal_chars - HeaderEval: control and 8-bit bytes in a header */
+/* ev_illegal_chars - check_illegal_chars: HeaderEval: control and 8-bit
+ * bytes in a header */
 static int
 ev_illegal_chars(struct eval_msg *em, int argc, char **argv)
 {
@@ -1079,7 +1088,8 @@ out:
 	return r;
 }
 
-/* check_header_count_range - HeaderEval: distinct values of a header */
+/* ev_header_count_range - check_header_count_range: HeaderEval: distinct
+ * values of a header */
 static int
 ev_header_count_range(struct eval_msg *em, int argc, char **argv)
 {
@@ -1102,14 +1112,15 @@ ev_header_count_range(struct eval_msg *em, int argc, char **argv)
 	return n >= arg_num(argc, argv, 1, 0) && n <= arg_num(argc, argv, 2, 0);
 }
 
-/* check_for_unique_subject_id - HeaderEval: retired, never hits */
+/* ev_zero - check_for_unique_subject_id: HeaderEval: retired, never hits */
 static int
 ev_zero(struct eval_msg *em, int argc, char **argv)
 {
 	return 0;
 }
 
-/* gated_through - HeaderEval gated_through_received_hdr_remover (the
+/* ev_gated_through - gated_through: HeaderEval
+ * gated_through_received_hdr_remover (the
  * eval itself is relays.c's; check_messageid_not_usable calls it) */
 static int
 ev_gated_through(struct eval_msg *em, int argc, char **argv)
@@ -1136,7 +1147,7 @@ ev_gated_through(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_messageid_not_usable - HeaderEval */
+/* ev_messageid_not_usable - check_messageid_not_usable: HeaderEval */
 static int
 ev_messageid_not_usable(struct eval_msg *em, int argc, char **argv)
 {
@@ -1156,7 +1167,8 @@ ev_messageid_not_usable(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_unresolved_template - HeaderEval: %FIELD left in a header */
+/* ev_unresolved_template - check_unresolved_template: HeaderEval: %FIELD
+ * left in a header */
 static int
 ev_unresolved_template(struct eval_msg *em, int argc, char **argv)
 {
@@ -1180,7 +1192,7 @@ ev_unresolved_template(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_ratware_name_id - HeaderEval */
+/* ev_ratware_name_id - check_ratware_name_id: HeaderEval */
 static int
 ev_ratware_name_id(struct eval_msg *em, int argc, char **argv)
 {
@@ -1205,7 +1217,8 @@ ev_ratware_name_id(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_ratware_envelope_from - HeaderEval: envelope "domain.user@" */
+/* ev_ratware_envelope_from - check_ratware_envelope_from: HeaderEval:
+ * envelope "domain.user@" */
 static int
 ev_ratware_envelope_from(struct eval_msg *em, int argc, char **argv)
 {
@@ -1328,7 +1341,8 @@ charset_ok(const char *cs, const struct saconf_settings *set)
 	return 0;
 }
 
-/* check_for_faraway_charset_in_headers - HeaderEval: From/Subject
+/* ev_faraway_charset_in_headers - check_for_faraway_charset_in_headers:
+ * HeaderEval: From/Subject
  * encoded words in a charset outside ok_locales */
 static int
 ev_faraway_charset_in_headers(struct eval_msg *em, int argc, char **argv)
@@ -1375,21 +1389,24 @@ from_listed(struct eval_msg *em, const struct saconf_list *l)
 	return 0;
 }
 
-/* check_from_in_welcomelist (whitelist) - WLBLEval */
+/* ev_from_in_welcomelist - check_from_in_welcomelist (and the old
+ * whitelist name): WLBLEval */
 static int
 ev_from_in_welcomelist(struct eval_msg *em, int argc, char **argv)
 {
 	return em->set != NULL && from_listed(em, &em->set->welcomelist_from);
 }
 
-/* check_from_in_blocklist (blacklist) - WLBLEval */
+/* ev_from_in_blocklist - check_from_in_blocklist (and the old
+ * blacklist name): WLBLEval */
 static int
 ev_from_in_blocklist(struct eval_msg *em, int argc, char **argv)
 {
 	return em->set != NULL && from_listed(em, &em->set->blocklist_from);
 }
 
-/* check_from_in_list - WLBLEval: the lists this release keeps */
+/* ev_from_in_list - check_from_in_list: WLBLEval: the lists this release
+ * keeps */
 static int
 ev_from_in_list(struct eval_msg *em, int argc, char **argv)
 {
@@ -1404,7 +1421,8 @@ ev_from_in_list(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* check_mailfrom_matches_rcvd - WLBLEval: the envelope domain is the
+/* ev_mailfrom_matches_rcvd - check_mailfrom_matches_rcvd: WLBLEval: the
+ * envelope domain is the
  * registrable domain of the last untrusted relay's rDNS */
 static int
 ev_mailfrom_matches_rcvd(struct eval_msg *em, int argc, char **argv)
@@ -1447,14 +1465,14 @@ ev_mailfrom_matches_rcvd(struct eval_msg *em, int argc, char **argv)
 
 struct fm_conf {
 	const struct saconf	*conf;
-	char			**dom;		/* sorted, lower case */
+	char			**dom;	/* sorted, lower case */
 	size_t			 ndom, cap;
 	struct saconf_list	 wild;		/* globs with * and ? */
 	struct saconf_list	 welcome;	/* addresses or domains */
 	struct saconf_list	 shortener;	/* url_shortener domains */
-	struct saconf_list	 urihost;	/* "LIST host" enlisted, "!LIST
-						   host" delisted, in order */
-	struct saconf_list	 bounce;	/* welcomelist_bounce_relays */
+	/* "LIST host" enlisted, "!LIST host" delisted, in order */
+	struct saconf_list	 urihost;
+	struct saconf_list	 bounce;	/* bounce relays */
 };
 
 static struct fm_conf fm;
@@ -1720,7 +1738,8 @@ host_verdict(const struct fm_conf *f, const char *list, const char *key)
 	return v;
 }
 
-/* check_uri_host_listed - WLBLEval: a URI host (or a parent domain)
+/* ev_uri_host_listed - check_uri_host_listed: WLBLEval: a URI host (or a
+ * parent domain)
  * in an enlist_uri_host list */
 static int
 ev_uri_host_listed(struct eval_msg *em, int argc, char **argv)
@@ -1758,7 +1777,8 @@ ev_uri_host_listed(struct eval_msg *em, int argc, char **argv)
 		    0))
 			v = host_verdict(f, argv[0], k);
 		else
-			for (; k != NULL && *k && v < 0 && depth < 11; depth++) {
+			for (; k != NULL && *k && v < 0 && depth < 11;
+			    depth++) {
 				v = host_verdict(f, argv[0], k);
 				k = strchr(k, '.');
 				if (k != NULL)
@@ -1780,7 +1800,8 @@ fm_re(int argc, char **argv, int i, const char *email)
 	return rx_dyn(argv[i], 0, email);
 }
 
-/* check_freemail_from - FreeMail: one of the From addresses is free */
+/* ev_freemail_from - check_freemail_from: FreeMail: one of the From
+ * addresses is free */
 static int
 ev_freemail_from(struct eval_msg *em, int argc, char **argv)
 {
@@ -1793,7 +1814,8 @@ ev_freemail_from(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* check_freemail_header - FreeMail: an address of a header is free */
+/* ev_freemail_header - check_freemail_header: FreeMail: an address of a
+ * header is free */
 static int
 ev_freemail_header(struct eval_msg *em, int argc, char **argv)
 {
@@ -1926,7 +1948,8 @@ fm_body(struct eval_msg *em, struct addrs *fmails)
 		buf_reset(&line);
 		buf_add(&line, em->mt->body.text.data + em->mt->body.off[i],
 		    em->mt->body.len[i]);
-		rx_subst("<?https?://\\S{0,255}(?:@|%40)\\S{0,255}", RXI, &line);
+		rx_subst("<?https?://\\S{0,255}(?:@|%40)\\S{0,255}", RXI,
+		    &line);
 		rx_subst("<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}(?!(?:fa(?:x|"
 		    "csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", RXI, &line);
 		if (!fm_emails(buf_str(&line), line.len, &all, 40))
@@ -1950,7 +1973,8 @@ fm_body(struct eval_msg *em, struct addrs *fmails)
 	return skip ? NULL : fmails;
 }
 
-/* check_freemail_replyto - FreeMail: From and Reply-To different
+/* ev_freemail_replyto - check_freemail_replyto: FreeMail: From and
+ * Reply-To different
  * freemails, or a reply address other than a freemail in the body */
 static int
 ev_freemail_replyto(struct eval_msg *em, int argc, char **argv)
@@ -2002,7 +2026,8 @@ out:
 	return hit;
 }
 
-/* check_freemail_body - FreeMail: a freemail address in the body */
+/* ev_freemail_body - check_freemail_body: FreeMail: a freemail address
+ * in the body */
 static int
 ev_freemail_body(struct eval_msg *em, int argc, char **argv)
 {
@@ -2112,6 +2137,94 @@ delimiters_bare(const char *s, const char *e, const struct buf *bnd)
 	return 0;
 }
 
+/*
+ * epilogue - Message.pm's mime_epilogue_exists: after the close
+ * delimiter of boundary, a line with something else than white space
+ * and dots
+ */
+static int
+epilogue(const char *s, const char *e, const struct buf *bnd)
+{
+	struct buf d = BUF_INIT;
+	const char *hit;
+	int r = 0;
+
+	buf_adds(&d, "--");
+	buf_add(&d, bnd->data, bnd->len);
+	buf_adds(&d, "--");
+	hit = memmem(s, (size_t)(e - s), d.data, d.len);
+	if (hit != NULL)
+		hit = memchr(hit + d.len, '\n', (size_t)(e - hit - d.len));
+	for (; hit != NULL && hit < e && !r; hit++)
+		r = !isspace((unsigned char)*hit) && *hit != '.';
+	buf_free(&d);
+	return r;
+}
+
+/* qp_hex - is "=XY" an encoding MIMEEval counts (=09, printables)? */
+static int
+qp_hex(char h1, char h2)
+{
+	int dig = h2 >= '0' && h2 <= '9';
+
+	return (h1 == '0' && h2 == '9') ||
+	    (h1 == '3' && (dig || (h2 != '\0' && strchr("ABCEF", h2)))) ||
+	    (h1 != '\0' && strchr("2456", h1) && (dig ||
+	    (h2 >= 'A' && h2 <= 'F'))) ||
+	    (h1 == '7' && (dig || (h2 >= 'A' && h2 <= 'E')));
+}
+
+/* qp_encoded - MIMEEval: quoted-printable encodings of a raw line that
+ * were not needed, less a trailing run of =09/=20 */
+static long
+qp_encoded(const char *s, size_t n)
+{
+	size_t k, ov[4];
+	long q = 0;
+	char *line;
+
+	for (k = 0; k + 2 < n; k++)
+		if (s[k] == '=' && qp_hex(s[k + 1], s[k + 2])) {
+			q++;
+			k += 2;
+		}
+	if (q == 0)
+		return 0;
+	line = xstrndup(s, n);
+	if (rx_match("((?:=09|=20)+)\\s*$", 0, line, ov, 2))
+		q -= (long)(ov[3] - ov[2]) / 3;
+	free(line);
+	return q;
+}
+
+/* high_byte - a byte >= 0x80 in s[0..n)? */
+static int
+high_byte(const char *s, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if ((unsigned char)s[k] >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* unicode_entities - MIMEEval: "&#xHHHH;" (upper-case hex) in a line */
+static size_t
+unicode_entities(const char *s, size_t n)
+{
+	size_t k, subs = 0;
+
+	for (k = 0; k + 8 <= n; k++)
+		if (s[k] == '&' && s[k + 1] == '#' && s[k + 2] == 'x' &&
+		    strspn(s + k + 3, "0123456789ABCDEF") >= 4 &&
+		    s[k + 7] == ';') {
+			subs++;
+			k += 7;
+		}
+	return subs;
+}
+
 /* mime_info - MIMEEval _check_attachments over the MIME tree */
 static struct mime_cache *
 mime_info(struct eval_msg *em)
@@ -2167,35 +2280,21 @@ mime_info(struct eval_msg *em)
 		    !rx_match("iso-(?:8859-\\d{1,2}|2022-(?:jp|kr))\\b", 0, cs,
 		    NULL, 0))
 			c->bad_iso_charset = 1;
-		if (rx_match("[a-z]", RXI, cs, NULL, 0) && !c->faraway_charset &&
-		    !locales_all(em->set) && !charset_ok(cs, em->set))
+		if (rx_match("[a-z]", RXI, cs, NULL, 0) &&
+		    !c->faraway_charset && !locales_all(em->set) &&
+		    !charset_ok(cs, em->set))
 			c->faraway_charset = 1;
 		if (p->is_multipart) {
 			/* an epilogue: text after the close delimiter */
 			buf_reset(&ct);
 			if (mime_header(msrc(em), p, "Content-Type", &ct) !=
 			    NULL && boundary_of(buf_str(&ct), &bnd)) {
-				struct buf d = BUF_INIT;
-				const char *s = msrc(em) + p->body_off, *e, *hit;
+				const char *s = msrc(em) + p->body_off;
 
-				e = s + p->body_len;
-				buf_adds(&d, "--");
-				buf_add(&d, bnd.data, bnd.len);
-				buf_adds(&d, "--");
 				c->missing_mime_headers |= delimiters_bare(s,
-				    e, &bnd);
-				hit = memmem(s, (size_t)(e - s), d.data, d.len);
-				if (hit != NULL) {
-					hit += d.len;
-					hit = memchr(hit, '\n', (size_t)(e - hit));
-					for (; hit != NULL && hit < e; hit++)
-						if (!isspace((unsigned char)*hit) &&
-						    *hit != '.') {
-							c->epilogue = 1;
-							break;
-						}
-				}
-				buf_free(&d);
+				    s + p->body_len, &bnd);
+				c->epilogue |= epilogue(s, s + p->body_len,
+				    &bnd);
 			}
 		}
 		if (p->is_multipart || p->is_message)
@@ -2225,65 +2324,17 @@ mime_info(struct eval_msg *em)
 					bytes[nleaf] += (double)n;
 				if (qp && !(n >= 6 &&
 				    strncmp(s, "SPAM: ", 6) == 0)) {
-					size_t k, q = 0;
-
 					if (n > 79)
 						c->qp_long_line = 1;
 					qp_bytes += (long)n;
-					for (k = 0; k + 2 < n; k++) {
-						if (s[k] != '=')
-							continue;
-						char h1 = s[k + 1], h2 = s[k + 2];
-
-						if ((h1 == '0' && h2 == '9') ||
-						    (h1 == '3' && (isdigit(
-						    (unsigned char)h2) ||
-						    strchr("ABCEF", h2))) ||
-						    (strchr("2456", h1) &&
-						    (isdigit((unsigned char)h2) ||
-						    (h2 >= 'A' && h2 <= 'F'))) ||
-						    (h1 == '7' && (isdigit(
-						    (unsigned char)h2) ||
-						    (h2 >= 'A' && h2 <= 'E')))) {
-							q++;
-							k += 2;
-						}
-					}
-					if (q) {
-						size_t ov[4];
-						char *line = xstrndup(s, n);
-
-						qp_count += (long)q;
-						if (rx_match("((?:=09|=20)+)\\s*$",
-						    0, line, ov, 2))
-							qp_count -= (long)
-							    (ov[3] - ov[2]) / 3;
-						free(line);
-					}
+					qp_count += qp_encoded(s, n);
 				}
-				if (ascii) {
-					size_t k;
-
-					for (k = 0; k < n; k++)
-						if (s[k] == 0 || s[k] == '\r' ||
-						    (unsigned char)s[k] >= 0x80) {
-							c->ascii_text_illegal++;
-							break;
-						}
-				}
+				if (ascii && (memchr(s, '\0', n) ||
+				    memchr(s, '\r', n) || high_byte(s, n)))
+					c->ascii_text_illegal++;
 				if (raw8) {
-					size_t k, subs = 0;
+					size_t subs = unicode_entities(s, n);
 
-					for (k = 0; k + 8 <= n; k++)
-						if (s[k] == '&' && s[k + 1] ==
-						    '#' && s[k + 2] == 'x' &&
-						    isxdigit((unsigned char)
-						    s[k + 3]) && strspn(s + k + 3,
-						    "0123456789ABCDEF") >= 4 &&
-						    s[k + 7] == ';') {
-							subs++;
-							k += 7;
-						}
 					normal += (long)(n - 8 * subs);
 					unicode += (long)subs;
 				}
@@ -2305,9 +2356,11 @@ mime_info(struct eval_msg *em)
 		for (i = nleaf - 1; i >= 0; i--) {
 			if (bytes[i] < 0)
 				continue;
-			if (html < 0 && strcmp(ptype[i], "text/html") == 0)
+			const char *pt = ptype[i];
+
+			if (html < 0 && strcmp(pt, "text/html") == 0)
 				html = bytes[i];
-			else if (text < 0 && strcmp(ptype[i], "text/plain") == 0)
+			else if (text < 0 && strcmp(pt, "text/plain") == 0)
 				text = bytes[i];
 			if (html >= 0 && text >= 0)
 				break;
@@ -2324,7 +2377,8 @@ mime_info(struct eval_msg *em)
 	return c;
 }
 
-/* check_for_mime - MIMEEval: one of the _check_attachments flags */
+/* ev_for_mime - check_for_mime: MIMEEval: one of the _check_attachments
+ * flags */
 static int
 ev_for_mime(struct eval_msg *em, int argc, char **argv)
 {
@@ -2365,14 +2419,15 @@ ctype_html(struct eval_msg *em)
 	return r;
 }
 
-/* check_for_mime_html - MIMEEval: an HTML part */
+/* ev_mime_html - check_for_mime_html: MIMEEval: an HTML part */
 static int
 ev_mime_html(struct eval_msg *em, int argc, char **argv)
 {
 	return ctype_html(em) || mime_info(em)->html_count > 0;
 }
 
-/* check_for_mime_html_only - MIMEEval: HTML parts and no text part */
+/* ev_mime_html_only - check_for_mime_html_only: MIMEEval: HTML parts and
+ * no text part */
 static int
 ev_mime_html_only(struct eval_msg *em, int argc, char **argv)
 {
@@ -2384,7 +2439,8 @@ ev_mime_html_only(struct eval_msg *em, int argc, char **argv)
 	return c->html_count > 0 && c->text_count == 0;
 }
 
-/* check_mime_multipart_ratio - MIMEEval: text/html size ratio */
+/* ev_mime_multipart_ratio - check_mime_multipart_ratio: MIMEEval:
+ * text/html size ratio */
 static int
 ev_mime_multipart_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -2394,14 +2450,16 @@ ev_mime_multipart_ratio(struct eval_msg *em, int argc, char **argv)
 	    r < arg_num(argc, argv, argc - 1, 0);
 }
 
-/* check_for_ascii_text_illegal - MIMEEval: 8-bit in us-ascii text */
+/* ev_ascii_text_illegal - check_for_ascii_text_illegal: MIMEEval: 8-bit
+ * in us-ascii text */
 static int
 ev_ascii_text_illegal(struct eval_msg *em, int argc, char **argv)
 {
 	return mime_info(em)->ascii_text_illegal > 0;
 }
 
-/* check_abundant_unicode_ratio - MIMEEval: &#xHHHH; in plain text */
+/* ev_abundant_unicode_ratio - check_abundant_unicode_ratio: MIMEEval:
+ * &#xHHHH; in plain text */
 static int
 ev_abundant_unicode_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -2409,7 +2467,7 @@ ev_abundant_unicode_ratio(struct eval_msg *em, int argc, char **argv)
 	    0);
 }
 
-/* check_qp_ratio - MIMEEval */
+/* ev_qp_ratio - check_qp_ratio: MIMEEval */
 static int
 ev_qp_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -2451,7 +2509,8 @@ no_separator(const char *s, size_t len)
 	return 1;
 }
 
-/* check_msg_parse_flags - MIMEEval: what the parser noticed */
+/* ev_msg_parse_flags - check_msg_parse_flags: MIMEEval: what the parser
+ * noticed */
 static int
 ev_msg_parse_flags(struct eval_msg *em, int argc, char **argv)
 {
@@ -2469,14 +2528,16 @@ ev_msg_parse_flags(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* check_for_faraway_charset - MIMEEval: a part in a faraway charset */
+/* ev_faraway_charset - check_for_faraway_charset: MIMEEval: a part in a
+ * faraway charset */
 static int
 ev_faraway_charset(struct eval_msg *em, int argc, char **argv)
 {
 	return mime_info(em)->faraway_charset;
 }
 
-/* check_base64_length - MIMEEval: the longest raw line of a base64
+/* ev_base64_length - check_base64_length: MIMEEval: the longest raw line
+ * of a base64
  * leaf (line end included) within [min, max] */
 static int
 ev_base64_length(struct eval_msg *em, int argc, char **argv)
@@ -2495,7 +2556,7 @@ ev_base64_length(struct eval_msg *em, int argc, char **argv)
 		    strcmp(p->type, "application/ics") == 0)
 			continue;
 		part_header(em, p, "Content-Transfer-Encoding", &cte);
-		if (strcmp(trim(cte.data ? cte.data : (char *)""), "base64") != 0)
+		if (cte.data == NULL || strcmp(trim(cte.data), "base64") != 0)
 			continue;
 		s = msrc(em) + p->body_off;
 		e = s + p->body_len;
@@ -2666,7 +2727,7 @@ perl_cmp(double val, const char *expr)
 	return 0;
 }
 
-/* html_test - HTMLEval: a flag of HTML.pm set in an HTML part */
+/* ev_html_test - html_test: HTMLEval: a flag of HTML.pm set in an HTML part */
 static int
 ev_html_test(struct eval_msg *em, int argc, char **argv)
 {
@@ -2679,7 +2740,7 @@ ev_html_test(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* html_range - HTMLEval: a result in (min, max] ("inf" open) */
+/* ev_html_range - html_range: HTMLEval: a result in (min, max] ("inf" open) */
 static int
 ev_html_range(struct eval_msg *em, int argc, char **argv)
 {
@@ -2702,7 +2763,7 @@ ev_html_range(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* html_eval - HTMLEval: "result OP number" */
+/* ev_html_eval - html_eval: HTMLEval: "result OP number" */
 static int
 ev_html_eval(struct eval_msg *em, int argc, char **argv)
 {
@@ -2718,7 +2779,8 @@ ev_html_eval(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* html_tag_exists - HTMLEval: a tag seen in an HTML part */
+/* ev_html_tag_exists - html_tag_exists: HTMLEval: a tag seen in an HTML
+ * part */
 static int
 ev_html_tag_exists(struct eval_msg *em, int argc, char **argv)
 {
@@ -2730,7 +2792,8 @@ ev_html_tag_exists(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* html_tag_balance - HTMLEval: open minus closed count of a tag */
+/* ev_html_tag_balance - html_tag_balance: HTMLEval: open minus closed
+ * count of a tag */
 static int
 ev_html_tag_balance(struct eval_msg *em, int argc, char **argv)
 {
@@ -2745,7 +2808,8 @@ ev_html_tag_balance(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* html_image_only - HTMLEval: images and an HTML length in range */
+/* ev_html_image_only - html_image_only: HTMLEval: images and an HTML
+ * length in range */
 static int
 ev_html_image_only(struct eval_msg *em, int argc, char **argv)
 {
@@ -2762,7 +2826,8 @@ ev_html_image_only(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* html_image_ratio - HTMLEval: text per image area in range */
+/* ev_html_image_ratio - html_image_ratio: HTMLEval: text per image area
+ * in range */
 static int
 ev_html_image_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -2845,7 +2910,8 @@ anchor_first(const struct html *h, struct anchor *a)
 	anchor_next(h, a);
 }
 
-/* html_text_match - HTMLEval: a pattern on comments, titles, anchors */
+/* ev_html_text_match - html_text_match: HTMLEval: a pattern on comments,
+ * titles, anchors */
 static int
 ev_html_text_match(struct eval_msg *em, int argc, char **argv)
 {
@@ -2878,7 +2944,8 @@ ev_html_text_match(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* html_title_subject_ratio - HTMLEval: a title much longer than Subject */
+/* ev_html_title_subject_ratio - html_title_subject_ratio: HTMLEval: a
+ * title much longer than Subject */
 static int
 ev_html_title_subject_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -2908,7 +2975,8 @@ ev_html_title_subject_ratio(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* html_charset_faraway - HTMLEval: HTML parts in faraway charsets */
+/* ev_html_charset_faraway - html_charset_faraway: HTMLEval: HTML parts
+ * in faraway charsets */
 static int
 ev_html_charset_faraway(struct eval_msg *em, int argc, char **argv)
 {
@@ -2933,7 +3001,7 @@ ev_html_charset_faraway(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* check_iframe_src - HTMLEval: an iframe with a src */
+/* ev_iframe_src - check_iframe_src: HTMLEval: an iframe with a src */
 static int
 ev_iframe_src(struct eval_msg *em, int argc, char **argv)
 {
@@ -2946,7 +3014,7 @@ ev_iframe_src(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* check_uri_truncated - an URI cut at SA's maximum length */
+/* ev_uri_truncated - check_uri_truncated: an URI cut at SA's maximum length */
 static int
 ev_uri_truncated(struct eval_msg *em, int argc, char **argv)
 {
@@ -3017,7 +3085,8 @@ likely_caps_fp(struct eval_msg *em)
 	return r;
 }
 
-/* check_for_uppercase - MIMEEval: percentage of capitals in the body */
+/* ev_uppercase - check_for_uppercase: MIMEEval: percentage of capitals
+ * in the body */
 static int
 ev_uppercase(struct eval_msg *em, int argc, char **argv)
 {
@@ -3077,7 +3146,8 @@ ev_uppercase(struct eval_msg *em, int argc, char **argv)
 	return c->upper > min && c->upper <= max;
 }
 
-/* tvd_vertical_words - BodyEval: the most spaced-out body line */
+/* ev_tvd_vertical_words - tvd_vertical_words: BodyEval: the most spaced-
+ * out body line */
 static int
 ev_tvd_vertical_words(struct eval_msg *em, int argc, char **argv)
 {
@@ -3117,7 +3187,8 @@ ev_tvd_vertical_words(struct eval_msg *em, int argc, char **argv)
 	return c->tvd >= min && c->tvd < max;
 }
 
-/* check_blank_line_ratio - BodyEval: percentage of blank lines */
+/* ev_blank_line_ratio - check_blank_line_ratio: BodyEval: percentage of
+ * blank lines */
 static int
 ev_blank_line_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -3151,7 +3222,7 @@ ev_blank_line_ratio(struct eval_msg *em, int argc, char **argv)
 	return (min == 0 && ratio <= max) || (ratio > min && ratio <= max);
 }
 
-/* check_body_length - BodyEval: the undecoded body is short */
+/* ev_body_length - check_body_length: BodyEval: the undecoded body is short */
 static int
 ev_body_length(struct eval_msg *em, int argc, char **argv)
 {
@@ -3160,7 +3231,8 @@ ev_body_length(struct eval_msg *em, int argc, char **argv)
 	return (double)n <= arg_num(argc, argv, 0, 0);
 }
 
-/* check_body_8bits - TextCat: 8 high bytes in a row, for locales
+/* ev_body_8bits - check_body_8bits: TextCat: 8 high bytes in a row, for
+ * locales
  * whose text normally has none */
 static int
 ev_body_8bits(struct eval_msg *em, int argc, char **argv)
@@ -3229,7 +3301,8 @@ lang_guess(struct eval_msg *em)
 	return c->s;
 }
 
-/* check_language - TextCat: the body is in none of ok_languages */
+/* ev_language - check_language: TextCat: the body is in none of
+ * ok_languages */
 static int
 ev_language(struct eval_msg *em, int argc, char **argv)
 {
@@ -3322,14 +3395,28 @@ wl_words(struct wlist *l, const char *s, size_t len)
 		for (q = s; q < e && !isspace((unsigned char)*q); q++)
 			;
 		if (q > s) {
-			for (k = 0, w = 0; k < (size_t)(q - s) && !w; k++)
-				w = isalnum((unsigned char)s[k]) || s[k] == '_' ||
-				    (unsigned char)s[k] >= 0x80;
+			for (k = 0, w = 0; k < (size_t)(q - s) && !w; k++) {
+				unsigned char ch = (unsigned char)s[k];
+
+				w = isalnum(ch) || ch == '_' || ch >= 0x80;
+			}
 			if (w)
 				wl_add(l, s, (size_t)(q - s));
 		}
 		s = q;
 	}
+}
+
+/* wl_find - the index of word w in the list, or -1 */
+static int
+wl_find(const struct wlist *l, const char *w)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].w, w) == 0)
+			return i;
+	return -1;
 }
 
 /* wl_free - free a word list */
@@ -3398,13 +3485,11 @@ madiff(struct eval_msg *em)
 			c->madiff_html = orig;
 			c->madiff_text = text.n;
 			left = orig;
-			for (j = 0; j < text.n; j++)
-				for (k = 0; k < html.n; k++)
-					if (strcmp(text.v[j].w, html.v[k].w) ==
-					    0 && html.v[k].n - text.v[j].n < 1) {
-						left--;
-						break;
-					}
+			for (j = 0; j < text.n; j++) {
+				k = wl_find(&html, text.v[j].w);
+				if (k >= 0 && html.v[k].n - text.v[j].n < 1)
+					left--;
+			}
 			if (100.0 * left / orig > c->madiff)
 				c->madiff = 100.0 * left / orig;
 		}
@@ -3415,7 +3500,8 @@ madiff(struct eval_msg *em)
 	return c;
 }
 
-/* multipart_alternative_difference - BodyEval: HTML words missing from
+/* ev_madiff - multipart_alternative_difference: BodyEval: HTML words
+ * missing from
  * the text alternative, in percent, in (min, max] */
 static int
 ev_madiff(struct eval_msg *em, int argc, char **argv)
@@ -3426,7 +3512,7 @@ ev_madiff(struct eval_msg *em, int argc, char **argv)
 	    d <= arg_num(argc, argv, 1, 0));
 }
 
-/* multipart_alternative_difference_count - BodyEval */
+/* ev_madiff_count - multipart_alternative_difference_count: BodyEval */
 static int
 ev_madiff_count(struct eval_msg *em, int argc, char **argv)
 {
@@ -3455,7 +3541,33 @@ valid_domain(const char *host, struct buf *d)
 	return ok;
 }
 
-/* check_https_http_mismatch - HTTPSMismatch: a link whose text shows
+/*
+ * https_other - HTTPSMismatch: does an anchor text show an https URL
+ * whose (registrable) domain is not dom?
+ */
+static int
+https_other(const char *dom, const char *text, size_t n)
+{
+	struct buf hd = BUF_INIT;
+	size_t ov[4];
+	char *t = xstrndup(text, n), *hs;
+	int hit = 0;
+
+	if (rx_match("https://([^\\s/:?#]+)", RXI, t, ov, 2)) {
+		hs = xstrndup(t + ov[2], ov[3] - ov[2]);
+		if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0, hs, NULL, 0))
+			hit = strcmp(dom, hs) != 0;
+		else if (valid_domain(hs, &hd))
+			hit = strcmp(dom, buf_str(&hd)) != 0;
+		free(hs);
+	}
+	free(t);
+	buf_free(&hd);
+	return hit;
+}
+
+/* ev_https_http_mismatch - check_https_http_mismatch: HTTPSMismatch: a
+ * link whose text shows
  * an https URL of another domain than the link's */
 static int
 ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
@@ -3496,30 +3608,11 @@ ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
 				continue;
 			anchors++;
 			/* every text of this key */
-			for (b = a; b.text != NULL && !hit; anchor_next(h, &b)) {
-				char *t;
-
-				if (b.klen != a.klen || memcmp(b.key, a.key,
-				    a.klen) != 0)
-					continue;
-				t = xstrndup(b.text, b.tlen);
-				if (rx_match("https://([^\\s/:?#]+)", RXI, t, ov,
-				    2)) {
-					char *hs = xstrndup(t + ov[2],
-					    ov[3] - ov[2]);
-
-					if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
-					    hs, NULL, 0)) {
-						buf_reset(&hd);
-						buf_adds(&hd, hs);
-						hit = strcmp(buf_str(&d), hs) != 0;
-					} else if (valid_domain(hs, &hd))
-						hit = strcmp(buf_str(&d),
-						    buf_str(&hd)) != 0;
-					free(hs);
-				}
-				free(t);
-			}
+			for (b = a; b.text != NULL && !hit; anchor_next(h, &b))
+				if (b.klen == a.klen && memcmp(b.key, a.key,
+				    a.klen) == 0)
+					hit = https_other(buf_str(&d), b.text,
+					    b.tlen);
 		}
 		j = anchors;
 		r = hit && j >= minanchors && (arg_undef(argc, argv, 1) ||
@@ -3531,11 +3624,16 @@ ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* check_https_ip_mismatch - URIEval: a link to an IP address whose
+/* ev_https_ip_mismatch - check_https_ip_mismatch: URIEval: a link to an
+ * IP address whose
  * text shows an https URL */
 static int
 ev_https_ip_mismatch(struct eval_msg *em, int argc, char **argv)
 {
+	static const char ip_url[] =
+	    "^https?:/*(?:[^@/]+@)?\\d+\\.\\d+\\.\\d+\\.\\d+";
+	static const char ips_url[] =
+	    "^https:/*(?:[^@/]+@)?\\d+\\.\\d+\\.\\d+\\.\\d+";
 	int i;
 
 	for (i = 0; i < nhtml(em); i++) {
@@ -3546,11 +3644,9 @@ ev_https_ip_mismatch(struct eval_msg *em, int argc, char **argv)
 			char *key = xstrndup(a.key, a.klen), *t;
 			int r = 0;
 
-			if (rx_match("^https?:/*(?:[^@/]+@)?\\d+\\.\\d+\\.\\d+\\.\\d+",
-			    RXI, key, NULL, 0)) {
+			if (rx_match(ip_url, RXI, key, NULL, 0)) {
 				t = xstrndup(a.text, a.tlen);
-				r = !rx_match("^https:/*(?:[^@/]+@)?\\d+\\.\\d+\\."
-				    "\\d+\\.\\d+", RXI, t, NULL, 0) &&
+				r = !rx_match(ips_url, RXI, t, NULL, 0) &&
 				    rx_match("https:", RXI, t, NULL, 0);
 				free(t);
 			}
@@ -3562,7 +3658,8 @@ ev_https_ip_mismatch(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* check_ma_non_text - MIMEEval: a multipart/alternative with a leaf
+/* ev_ma_non_text - check_ma_non_text: MIMEEval: a multipart/alternative
+ * with a leaf
  * that is not text (nor application/rtf) */
 static int
 ev_ma_non_text(struct eval_msg *em, int argc, char **argv)
@@ -3591,7 +3688,8 @@ ev_ma_non_text(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* check_stock_info - BodyEval: stock-spam labels ("Symbol:", "Target
+/* ev_stock_info - check_stock_info: BodyEval: stock-spam labels
+ * ("Symbol:", "Target
  * Price:") in the first text/plain part, distinct ones counted */
 static int
 ev_stock_info(struct eval_msg *em, int argc, char **argv)
@@ -3652,14 +3750,16 @@ bounce_listed(struct fm_conf *f, const char *relay)
 	return r;
 }
 
-/* have_any_bounce_relays - VBounce: welcomelist_bounce_relays is set */
+/* ev_have_bounce_relays - have_any_bounce_relays: VBounce:
+ * welcomelist_bounce_relays is set */
 static int
 ev_have_bounce_relays(struct eval_msg *em, int argc, char **argv)
 {
 	return fm_load(em)->bounce.n > 0;
 }
 
-/* check_welcomelist_bounce_relays - VBounce: a bounce quoting a
+/* ev_welcomelist_bounce_relays - check_welcomelist_bounce_relays:
+ * VBounce: a bounce quoting a
  * Received header of one of our relays */
 static int
 ev_welcomelist_bounce_relays(struct eval_msg *em, int argc, char **argv)
@@ -3736,11 +3836,62 @@ ct_name(const char *ct, struct buf *out)
 	size_t ov[4];
 
 	buf_reset(out);
-	if (rx_match("(?:^|[;\\s])name\\s*=\\s*[\"']?([^\"';]*)", RXI, ct, ov, 2))
+	if (rx_match("(?:^|[;\\s])name\\s*=\\s*[\"']?([^\"';]*)", RXI, ct,
+	    ov, 2))
 		buf_add(out, ct + ov[2], ov[3] - ov[2]);
 	while (out->len > 0 && isspace((unsigned char)out->data[out->len - 1]))
 		out->data[--out->len] = '\0';
 	lower(out->data ? out->data : (char *)"");
+}
+
+/* file names AntiVirus takes for Windows executables */
+static const char av_exe[] = "\\.(?:ade|adp|asx|bas|bat|chm|cmd|com|cpl|"
+    "crt|dll|exe|hlp|hta|inf|ins|isp|js|jse|lnk|mda|mdb|mde|mdt|mdw|mdz|"
+    "msc|msi|msp|mst|nws|ops|pcd|pif|prf|reg|scf|scr\\??|sct|shb|shs|shm|"
+    "swf|url|vb|vbe|vbs|vbx|vxd|wsc|wsf|wsh)$";
+
+/* extensions and the types AntiVirus expects for them */
+static const struct {
+	const char	*ext;		/* pattern on the extension */
+	const char	*type;		/* what the type must match */
+} av_types[] = {
+	{ "^(?:txt|[px]?html?|xml)$", "^(?:text/(?:plain|[px]?html?|english|"
+	    "sgml|xml|enriched|richtext)|message/external-body)" },
+	{ "^(?:jpe?g|tiff?|gif|png)$", "^(?:image/|application/mac-binhex)" },
+	{ "^vcf$", "^text/vcard$" },
+	{ "^(?:bat|com|exe|pif|scr|swf|vbs)$", "^application/" },
+	{ "^doc$", "^application/.*word$" },
+	{ "^ppt$", "^application/.*(?:powerpoint|ppt)$" },
+	{ "^xls$", "^application/.*excel$" },
+};
+
+/* suspect_name - AntiVirus: an extension the type contradicts */
+static int
+suspect_name(const char *ext, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(av_types) / sizeof(av_types[0]); i++)
+		if (rx_match(av_types[i].ext, 0, ext, NULL, 0) &&
+		    !rx_match(av_types[i].type, 0, type, NULL, 0))
+			return 1;
+	return 0;
+}
+
+/* uuencoded_exe - AntiVirus: a uuencoded executable in text lines */
+static int
+uuencoded_exe(const char *s, const char *e)
+{
+	const char *nl;
+
+	for (; s < e; s = nl) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		nl = nl ? nl + 1 : e;
+		if (rx_match_at("^M35[GHIJK].`..`..*````", 0, s,
+		    (size_t)(nl - s), 0, NULL, 0))
+			return 1;
+	}
+	return 0;
 }
 
 /* av_info - AntiVirus _check_attachments over the leaves */
@@ -3769,11 +3920,7 @@ av_info(struct eval_msg *em)
 		ct_name(buf_str(&ct), &name);
 		part_header(em, p, "Content-Transfer-Encoding", &cte);
 		nl = memchr(s, '\n', (size_t)(e - s));
-		if (name.len && rx_match("\\.(?:ade|adp|asx|bas|bat|chm|cmd|com|"
-		    "cpl|crt|dll|exe|hlp|hta|inf|ins|isp|js|jse|lnk|mda|mdb|mde|"
-		    "mdt|mdw|mdz|msc|msi|msp|mst|nws|ops|pcd|pif|prf|reg|scf|"
-		    "scr\\??|sct|shb|shs|shm|swf|url|vb|vbe|vbs|vbx|vxd|wsc|wsf|"
-		    "wsh)$", 0, buf_str(&name), NULL, 0))
+		if (name.len && rx_match(av_exe, 0, buf_str(&name), NULL, 0))
 			c->exe = 1;
 		else if (strstr(buf_str(&cte), "base64") != NULL && s < e &&
 		    rx_match_at("^TV[opqr].A..[AB].[AQgw][A-H].A", 0, s,
@@ -3781,15 +3928,9 @@ av_info(struct eval_msg *em)
 			c->exe = 1;
 		else if (strncmp(type, "text", 4) == 0 && (type[4] == '\0' ||
 		    !isalnum((unsigned char)type[4])))
-			for (; s < e; s = nl) {
-				nl = memchr(s, '\n', (size_t)(e - s));
-				nl = nl ? nl + 1 : e;
-				if (rx_match_at("^M35[GHIJK].`..`..*````", 0, s,
-				    (size_t)(nl - s), 0, NULL, 0))
-					c->exe = 1;
-			}
-		if (name.len == 0 || strcmp(type, "application/octet-stream") ==
-		    0)
+			c->exe |= uuencoded_exe(s, e);
+		if (name.len == 0 ||
+		    strcmp(type, "application/octet-stream") == 0)
 			continue;
 		ext = strrchr(buf_str(&name), '.');
 		ext = ext ? ext + 1 : buf_str(&name);
@@ -3803,22 +3944,7 @@ av_info(struct eval_msg *em)
 			else if (sl && strncmp(sl + 1, "vnd.", 4) == 0)
 				memmove(sl + 1, sl + 5, strlen(sl + 5) + 1);
 		}
-		if ((rx_match("^(?:txt|[px]?html?|xml)$", 0, ext, NULL, 0) &&
-		    !rx_match("^(?:text/(?:plain|[px]?html?|english|sgml|xml|"
-		    "enriched|richtext)|message/external-body)", 0, t2, NULL,
-		    0)) ||
-		    (rx_match("^(?:jpe?g|tiff?|gif|png)$", 0, ext, NULL, 0) &&
-		    !rx_match("^(?:image/|application/mac-binhex)", 0, t2, NULL,
-		    0)) ||
-		    (strcmp(ext, "vcf") == 0 && strcmp(t2, "text/vcard") != 0) ||
-		    (rx_match("^(?:bat|com|exe|pif|scr|swf|vbs)$", 0, ext, NULL,
-		    0) && strncmp(t2, "application/", 12) != 0) ||
-		    (strcmp(ext, "doc") == 0 && !rx_match("^application/.*word$",
-		    0, t2, NULL, 0)) ||
-		    (strcmp(ext, "ppt") == 0 && !rx_match("^application/.*"
-		    "(?:powerpoint|ppt)$", 0, t2, NULL, 0)) ||
-		    (strcmp(ext, "xls") == 0 && !rx_match("^application/.*excel$",
-		    0, t2, NULL, 0)))
+		if (suspect_name(ext, t2))
 			c->suspect = 1;
 	}
 	buf_free(&ct);
@@ -3827,14 +3953,16 @@ av_info(struct eval_msg *em)
 	return c;
 }
 
-/* check_microsoft_executable - AntiVirus: a Windows executable */
+/* ev_microsoft_executable - check_microsoft_executable: AntiVirus: a
+ * Windows executable */
 static int
 ev_microsoft_executable(struct eval_msg *em, int argc, char **argv)
 {
 	return av_info(em)->exe;
 }
 
-/* check_suspect_name - AntiVirus: a file name its type contradicts */
+/* ev_suspect_name - check_suspect_name: AntiVirus: a file name its type
+ * contradicts */
 static int
 ev_suspect_name(struct eval_msg *em, int argc, char **argv)
 {
@@ -3862,6 +3990,10 @@ fns_owner(const char *domain, char *out, size_t n)
 	    (int)strlen(domain), domain);
 }
 
+/* an address in a From name, as FromNameSpoof finds it */
+static const char fns_addr[] =
+    "\\b([\\w.!#$%&'*+/=?^_`{|}~-]+@\\w[\\w-]*\\.\\w[\\w.-]++)\\b";
+
 /* fns_info - FromNameSpoof _check_fromnamespoof */
 static struct fns_cache *
 fns_info(struct eval_msg *em)
@@ -3886,8 +4018,7 @@ fns_info(struct eval_msg *em)
 		goto out;
 	hget(em, "From:name", &fn);
 	lower(fn.data);
-	if (!rx_match("\\b([\\w.!#$%&'*+/=?^_`{|}~-]+@\\w[\\w-]*\\.\\w[\\w.-]++)"
-	    "\\b", 0, buf_str(&fn), ov, 2))
+	if (!rx_match(fns_addr, 0, buf_str(&fn), ov, 2))
 		goto out;
 	naddr = xstrndup(fn.data + ov[2], ov[3] - ov[2]);
 	at = strrchr(naddr, '@');
@@ -3928,7 +4059,8 @@ out:
 	return c;
 }
 
-/* check_fromname_spoof - FromNameSpoof: the From name shows another
+/* ev_fromname_spoof - check_fromname_spoof: FromNameSpoof: the From name
+ * shows another
  * address (level 0), of another owner (1, the default) or domain (2) */
 static int
 ev_fromname_spoof(struct eval_msg *em, int argc, char **argv)
@@ -3946,37 +4078,42 @@ ev_fromname_spoof(struct eval_msg *em, int argc, char **argv)
 	return c->addr_diff && c->domain_diff;
 }
 
-/* check_fromname_* - FromNameSpoof's other flags */
+/* ev_fromname_different - check_fromname_different: FromNameSpoof */
 static int
 ev_fromname_different(struct eval_msg *em, int argc, char **argv)
 {
 	return fns_info(em)->addr_diff;
 }
 
+/* ev_fromname_domain_differ - check_fromname_domain_differ: FromNameSpoof */
 static int
 ev_fromname_domain_differ(struct eval_msg *em, int argc, char **argv)
 {
 	return fns_info(em)->domain_diff;
 }
 
+/* ev_fromname_contains_email - check_fromname_contains_email: FromNameSpoof */
 static int
 ev_fromname_contains_email(struct eval_msg *em, int argc, char **argv)
 {
 	return fns_info(em)->contains_email;
 }
 
+/* ev_fromname_equals_to - check_fromname_equals_to: FromNameSpoof */
 static int
 ev_fromname_equals_to(struct eval_msg *em, int argc, char **argv)
 {
 	return fns_info(em)->eq_to;
 }
 
+/* ev_fromname_owners_differ - check_fromname_owners_differ: FromNameSpoof */
 static int
 ev_fromname_owners_differ(struct eval_msg *em, int argc, char **argv)
 {
 	return fns_info(em)->owner_diff;
 }
 
+/* ev_fromname_equals_replyto - check_fromname_equals_replyto: FromNameSpoof */
 static int
 ev_fromname_equals_replyto(struct eval_msg *em, int argc, char **argv)
 {
@@ -3995,7 +4132,8 @@ list_has(const struct saconf_list *l, const char *s)
 	return 0;
 }
 
-/* short_url - DecodeShortURLs: a link through a known URL shortener
+/* ev_short_url - short_url: DecodeShortURLs: a link through a known URL
+ * shortener
  * (following it is a network test) */
 static int
 ev_short_url(struct eval_msg *em, int argc, char **argv)
@@ -4046,7 +4184,7 @@ struct img_dim {
 };
 
 struct image_cache {
-	double		 pc[IMG_TYPES + 1];	/* pixels per type, [3] all */
+	double		 pc[IMG_TYPES + 1];	/* pixels; [3]: all */
 	int		 count[IMG_TYPES + 1];
 	struct img_dim	*dim;
 	int		 ndim;
@@ -4061,7 +4199,7 @@ image_cache_free(struct image_cache *c)
 	addrs_free(&c->names);
 }
 
-/* be16, be32 - big-endian integers */
+/* be16 - be16, be32: big-endian integers */
 static unsigned long
 be16(const unsigned char *p)
 {
@@ -4220,7 +4358,8 @@ result_check(int argc, char **argv, int imin, double v, int nomaxequal)
 	return 1;
 }
 
-/* image_count - ImageInfo: number of images of a type in range */
+/* ev_image_count - image_count: ImageInfo: number of images of a type in
+ * range */
 static int
 ev_image_count(struct eval_msg *em, int argc, char **argv)
 {
@@ -4231,7 +4370,8 @@ ev_image_count(struct eval_msg *em, int argc, char **argv)
 	return result_check(argc, argv, 1, image_info(em)->count[t], 0);
 }
 
-/* pixel_coverage - ImageInfo: image area of a type in range */
+/* ev_pixel_coverage - pixel_coverage: ImageInfo: image area of a type in
+ * range */
 static int
 ev_pixel_coverage(struct eval_msg *em, int argc, char **argv)
 {
@@ -4242,7 +4382,8 @@ ev_pixel_coverage(struct eval_msg *em, int argc, char **argv)
 	return result_check(argc, argv, 1, image_info(em)->pc[t], 0);
 }
 
-/* image_to_text_ratio - ImageInfo: body length per image pixel */
+/* ev_image_to_text_ratio - image_to_text_ratio: ImageInfo: body length
+ * per image pixel */
 static int
 ev_image_to_text_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -4260,7 +4401,8 @@ ev_image_to_text_ratio(struct eval_msg *em, int argc, char **argv)
 	return result_check(argc, argv, 1, len / c->pc[t], 1);
 }
 
-/* image_size_exact - ImageInfo: an image of height x width */
+/* ev_image_size_exact - image_size_exact: ImageInfo: an image of height
+ * x width */
 static int
 ev_image_size_exact(struct eval_msg *em, int argc, char **argv)
 {
@@ -4278,7 +4420,8 @@ ev_image_size_exact(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* image_size_range - ImageInfo: an image within height/width bounds */
+/* ev_image_size_range - image_size_range: ImageInfo: an image within
+ * height/width bounds */
 static int
 ev_image_size_range(struct eval_msg *em, int argc, char **argv)
 {
@@ -4305,14 +4448,15 @@ ev_image_size_range(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* image_named - ImageInfo: an image part of that file name */
+/* ev_image_named - image_named: ImageInfo: an image part of that file name */
 static int
 ev_image_named(struct eval_msg *em, int argc, char **argv)
 {
 	return argc > 0 && fm_seen(&image_info(em)->names, argv[0]);
 }
 
-/* image_name_regex - ImageInfo: an image file name matches */
+/* ev_image_name_regex - image_name_regex: ImageInfo: an image file name
+ * matches */
 static int
 ev_image_name_regex(struct eval_msg *em, int argc, char **argv)
 {

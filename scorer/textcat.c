@@ -39,7 +39,7 @@ static const char sa_inactive[] = " bs cy eo et eu fy ga gd is la lt lv rm "
     "sa sco sl yi ";
 
 static void *tc_handle;
-static char *tc_key;		/* the language set tc_handle was built for */
+static char *tc_key;		/* its language set */
 static int tc_failed;
 
 /* sa_code - SA's code of a libexttextcat name ("nb--utf8" is "no") */
@@ -65,7 +65,8 @@ word_in(const char *list, const char *w)
 	if (list == NULL || n == 0)
 		return 0;
 	for (p = list; (p = strstr(p, w)) != NULL; p++)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+		if ((p == list || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
 			return 1;
 	return 0;
 }
@@ -204,7 +205,8 @@ textcat_text(const char *body, size_t len, struct buf *out)
 			else if (end - q >= 13 &&
 			    strncmp(q, ":&#x2F;&#x2F;", 13) == 0)
 				sep = 13;
-			else if (end - q >= 9 && strncmp(q, "%3A%2F%2F", 9) == 0)
+			else if (end - q >= 9 &&
+			    strncmp(q, "%3A%2F%2F", 9) == 0)
 				sep = 9;
 			if (sep && (n = nonspace_run(q + sep, end, 1024)) > 0) {
 				buf_addc(out, ' ');
