@@ -95,6 +95,8 @@ struct crule {
 					   too large one */
 	pcre2_code	**alt_pre;	/* their prefilters (or NULL) */
 	int		 nalt;
+	int		*mdeps;		/* meta: the metas it names */
+	int		 nmdeps;
 };
 
 struct checker {
@@ -950,6 +952,14 @@ order_cmp(const void *a, const void *b, void *arg)
 	return x->idx - y->idx;
 }
 
+/* meta_dep - note that meta c names meta d */
+static void
+meta_dep(struct crule *c, int d)
+{
+	c->mdeps = xreallocarray(c->mdeps, c->nmdeps + 1, sizeof(int));
+	c->mdeps[c->nmdeps++] = d;
+}
+
 /* meta_visit - depth-first: the metas a meta names go before it */
 static void
 meta_visit(struct checker *ck, int i, unsigned char *mark)
@@ -967,13 +977,17 @@ meta_visit(struct checker *ck, int i, unsigned char *mark)
 			l = meta_glob_list(m, k, &nl);
 			for (j = 0; j < nl; j++)
 				if (l[j] >= 0 && ck->cr[l[j]].r->type ==
-				    SA_META)
+				    SA_META) {
 					meta_visit(ck, l[j], mark);
+					meta_dep(&ck->cr[i], l[j]);
+				}
 			continue;
 		}
 		d = meta_bound(m, k);
-		if (d >= 0 && ck->cr[d].r->type == SA_META)
+		if (d >= 0 && ck->cr[d].r->type == SA_META) {
 			meta_visit(ck, d, mark);
+			meta_dep(&ck->cr[i], d);
+		}
 	}
 	ck->metas[ck->nmetas++] = i;
 }
@@ -1131,6 +1145,7 @@ check_free(struct checker *ck)
 		xfree(ck->cr[i].lit);
 		xfree(ck->cr[i].re2);
 		alt_free(&ck->cr[i]);
+		xfree(ck->cr[i].mdeps);
 	}
 	for (i = 0; i < ck->nhreq; i++)
 		xfree(ck->hreq[i]);
@@ -1829,24 +1844,11 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	for (i = 0; i < ck->nmetas; i++) {
 		const struct crule *c = &ck->cr[ck->metas[i]];
 		const struct meta *m = c->r->meta;
-		const int *l;
-		size_t j, q, nl;
 		int ok = c->score != 0 && !c->r->disabled && m != NULL;
 
-		for (j = 0; ok && j < meta_nrefs(m); j++) {
-			if (meta_is_glob(m, j)) {
-				l = meta_glob_list(m, j, &nl);
-				for (q = 0; q < nl; q++)
-					if (l[q] >= 0 && ck->cr[l[q]].r->type ==
-					    SA_META && !rn.ran[l[q]])
-						ok = 0;
-				continue;
-			}
-			k = meta_bound(m, j);
-			if (k >= 0 && ck->cr[k].r->type == SA_META &&
-			    !rn.ran[k])
+		for (k = 0; ok && k < c->nmdeps; k++)
+			if (!rn.ran[c->mdeps[k]])
 				ok = 0;
-		}
 		if (!ok)
 			continue;
 		v = meta_eval(m, meta_value, &rn);
