@@ -1404,14 +1404,6 @@ from_listed(struct eval_msg *em, const struct saconf_list *l)
 	return 0;
 }
 
-/* ev_from_in_welcomelist - check_from_in_welcomelist (and the old
- * whitelist name): WLBLEval */
-static int
-ev_from_in_welcomelist(struct eval_msg *em, int argc, char **argv)
-{
-	return em->set != NULL && from_listed(em, &em->set->welcomelist_from);
-}
-
 /* ev_from_in_blocklist - check_from_in_blocklist (and the old
  * blacklist name): WLBLEval */
 static int
@@ -1488,6 +1480,8 @@ struct fm_conf {
 	/* "LIST host" enlisted, "!LIST host" delisted, in order */
 	struct saconf_list	 urihost;
 	struct saconf_list	 bounce;	/* bounce relays */
+	/* *_from_rcvd: "glob domain" entries, user's and default */
+	struct saconf_list	 wl_rcvd, def_wl_rcvd;
 };
 
 static struct fm_conf fm;
@@ -1535,6 +1529,22 @@ uri_host_line(int enlist, char *p)
 	}
 }
 
+/* rcvd_line - a *_from_rcvd "address-glob domain" line */
+static void
+rcvd_line(struct saconf_list *l, char *p)
+{
+	char *addr, *dom, *save, ent[600];
+
+	addr = strtok_r(p, " \t\r\n", &save);
+	dom = addr ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+	if (dom == NULL || dom[0] == '#')
+		return;
+	lower(addr);
+	lower(dom);
+	snprintf(ent, sizeof(ent), "%s %s", addr, dom);
+	fm_add(l, ent);
+}
+
 /* fm_file - read the plugin directives of one .cf file */
 static void
 fm_file(const char *path)
@@ -1562,6 +1572,14 @@ fm_file(const char *path)
 		else if (strcmp(key, "welcomelist_bounce_relays") == 0 ||
 		    strcmp(key, "whitelist_bounce_relays") == 0)
 			kind = 3;
+		else if (strcmp(key, "welcomelist_from_rcvd") == 0 ||
+		    strcmp(key, "whitelist_from_rcvd") == 0 ||
+		    strcmp(key, "def_welcomelist_from_rcvd") == 0 ||
+		    strcmp(key, "def_whitelist_from_rcvd") == 0) {
+			rcvd_line(key[0] == 'd' ? &fm.def_wl_rcvd : &fm.wl_rcvd,
+			    p);
+			continue;
+		}
 		else if (strcmp(key, "enlist_uri_host") == 0 ||
 		    strcmp(key, "delist_uri_host") == 0) {
 			uri_host_line(key[0] == 'e', p);
@@ -1626,6 +1644,12 @@ fm_load(struct eval_msg *em)
 	for (i = 0; i < fm.bounce.n; i++)
 		free(fm.bounce.v[i]);
 	free(fm.bounce.v);
+	for (i = 0; i < fm.wl_rcvd.n; i++)
+		free(fm.wl_rcvd.v[i]);
+	free(fm.wl_rcvd.v);
+	for (i = 0; i < fm.def_wl_rcvd.n; i++)
+		free(fm.def_wl_rcvd.v[i]);
+	free(fm.def_wl_rcvd.v);
 	memset(&fm, 0, sizeof(fm));
 	fm.conf = em->conf;
 	nr = saconf_nrules(em->conf);
@@ -1804,6 +1828,104 @@ ev_uri_host_listed(struct eval_msg *em, int argc, char **argv)
 	buf_free(&h);
 	buf_free(&d);
 	return r;
+}
+
+/* relay_matches - a *_from_rcvd domain (a name, or [IP] / [subnet.])
+ * against one relay, as WLBLEval _check_welcomelist_rcvd */
+static int
+relay_matches(const struct relay *r, const char *dom)
+{
+	size_t n = strlen(dom), rn;
+
+	if (dom[0] == '[') {
+		char ip[64];
+
+		if (n < 3 || dom[n - 1] != ']' || n - 2 >= sizeof(ip) ||
+		    r->ip == NULL || r->ip[0] == '\0')
+			return 0;
+		snprintf(ip, sizeof(ip), "%.*s", (int)(n - 2), dom + 1);
+		if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0, ip, NULL, 0))
+			return strcmp(ip, r->ip) == 0;
+		if (ip[strspn(ip, "0123456789.")] != '\0')
+			return 0;	/* IPv6 or a prefix length: not here */
+		n = strlen(ip);
+		if (n + 1 < sizeof(ip) && (n == 0 || ip[n - 1] != '.'))
+			strcat(ip, ".");
+		return strncmp(r->ip, ip, strlen(ip)) == 0;
+	}
+	if (r->rdns == NULL)
+		return 0;
+	rn = strlen(r->rdns);
+	return rn >= n && strcasecmp(r->rdns + rn - n, dom) == 0 &&
+	    (rn == n || r->rdns[rn - n - 1] == '.');
+}
+
+/* welcomelist_rcvd - WLBLEval _check_welcomelist_rcvd for one
+ * address: 1 listed and relayed as listed, -1 listed only, 0 not */
+static int
+welcomelist_rcvd(struct eval_msg *em, const struct saconf_list *l,
+    const char *addr)
+{
+	const struct relays *rl = em->relays;
+	size_t i;
+	int k, lo, hi, found = 0;
+
+	if (rl == NULL || rl->n == 0 || l->n == 0)
+		return 0;
+	if (rl->n > rl->ntrusted)
+		lo = rl->ntrusted, hi = lo + 1;
+	else
+		lo = 0, hi = rl->ntrusted;
+	for (i = 0; i < l->n; i++) {
+		char *glob = xstrdup(l->v[i]), *dom = strchr(glob, ' ');
+		int match = 0;
+
+		*dom++ = '\0';
+		if (saconf_glob(glob, addr)) {
+			for (k = lo; k < hi && !match; k++)
+				match = relay_matches(&rl->r[k], dom);
+			found = match ? 1 : -1;
+		}
+		free(glob);
+		if (found == 1)
+			return 1;
+	}
+	return found;
+}
+
+/* ev_from_in_default_welcomelist - check_from_in_default_welcomelist
+ * (and the old whitelist name): WLBLEval, def_welcomelist_from_rcvd */
+static int
+ev_from_in_default_welcomelist(struct eval_msg *em, int argc, char **argv)
+{
+	struct fm_conf *f = fm_load(em);
+	struct addrs *a = all_from(em);
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		if (welcomelist_rcvd(em, &f->def_wl_rcvd, a->v[i]) == 1)
+			return 1;
+	return 0;
+}
+
+/* ev_from_in_welcomelist - check_from_in_welcomelist (and the old
+ * whitelist name): WLBLEval */
+static int
+ev_from_in_welcomelist(struct eval_msg *em, int argc, char **argv)
+{
+	struct fm_conf *f;
+	struct addrs *a;
+	int i;
+
+	if (em->set != NULL && from_listed(em, &em->set->welcomelist_from))
+		return 1;
+	/* welcomelist_from_rcvd */
+	f = fm_load(em);
+	a = all_from(em);
+	for (i = 0; i < a->n; i++)
+		if (welcomelist_rcvd(em, &f->wl_rcvd, a->v[i]) == 1)
+			return 1;
+	return 0;
 }
 
 /* fm_re - does email match the optional regex argument? */
@@ -4530,8 +4652,9 @@ static const struct {
 	{ "check_to_in_more_spam", ev_zero },
 	{ "check_to_in_all_spam", ev_zero },
 	{ "check_replyto_in_list", ev_zero },
-	{ "check_from_in_default_welcomelist", ev_zero },
-	{ "check_from_in_default_whitelist", ev_zero },
+	{ "check_from_in_default_welcomelist",
+	    ev_from_in_default_welcomelist },
+	{ "check_from_in_default_whitelist", ev_from_in_default_welcomelist },
 	{ "check_uri_host_in_welcomelist", ev_zero },
 	{ "check_uri_host_in_whitelist", ev_zero },
 	{ "check_uri_host_in_blocklist", ev_zero },

@@ -13,6 +13,7 @@
 #include "evals.h"
 #include "mem.h"
 #include "msgtext.h"
+#include "relays.h"
 #include "saconf.h"
 #include "test.h"
 #include "textcat.h"
@@ -32,6 +33,8 @@ msg_new(const char *text)
 	em->body_off = p ? (size_t)(p - text) + 2 : em->len;
 	em->mt = xcalloc(1, sizeof(*em->mt));
 	msgtext_parse(em->mt, text, em->len);
+	em->relays = xcalloc(1, sizeof(*em->relays));
+	relays_parse(em->relays, em->mt, NULL);
 	em->conf = conf;
 	em->set = conf ? saconf_settings(conf) : NULL;
 	return em;
@@ -44,6 +47,8 @@ msg_free(struct eval_msg *em)
 	eval_msg_release(em);
 	msgtext_free(em->mt);
 	free(em->mt);
+	relays_free(em->relays);
+	free(em->relays);
 	free(em);
 }
 
@@ -490,6 +495,36 @@ t_plugins(void)
 	    "following short URLs is a network test");
 }
 
+/* t_rcvd - welcome lists that also check the relay */
+static void
+t_rcvd(void)
+{
+	static const char pp[] =
+	    "Received: from mx1.paypal.com (mx1.paypal.com [64.4.240.1])\n"
+	    "\tby mx.example.net (Postfix) with ESMTP id 1234;\n"
+	    "\tTue, 3 Sep 2002 10:00:00 +0000\n"
+	    "From: service@paypal.com\n\nhi\n";
+	static const char forged[] =
+	    "Received: from evil.example.org (evil.example.org [203.0.113.9])"
+	    "\n\tby mx.example.net (Postfix) with ESMTP id 1234;\n"
+	    "\tTue, 3 Sep 2002 10:00:00 +0000\n"
+	    "From: service@paypal.com\n\nhi\n";
+	static const char boss[] =
+	    "Received: from gw.corp.com (gw.corp.com [198.51.100.7])\n"
+	    "\tby mx.example.net (Postfix) with ESMTP id 1234;\n"
+	    "\tTue, 3 Sep 2002 10:00:00 +0000\n"
+	    "From: boss@corp.com\n\nhi\n";
+
+	TEST_IS_INT(RUN0(pp, "check_from_in_default_welcomelist"), 1,
+	    "paypal.com relayed by paypal.com");
+	TEST_IS_INT(RUN0(forged, "check_from_in_default_welcomelist"), 0,
+	    "paypal.com relayed by someone else");
+	TEST_IS_INT(RUN0(boss, "check_from_in_welcomelist"), 1,
+	    "welcomelist_from_rcvd by subnet");
+	TEST_IS_INT(RUN0(forged, "check_from_in_welcomelist"), 0,
+	    "not listed");
+}
+
 /* t_images - ImageInfo on a GIF and a PNG attachment */
 static void
 t_images(void)
@@ -617,6 +652,8 @@ main(void)
 	fputs("freemail_domains gmail.com yahoo.* hotmail.com\n"
 	    "welcomelist_bounce_relays mx.example.net\n"
 	    "url_shortener bit.ly .page.link\n"
+	    "def_welcomelist_from_rcvd *@paypal.com paypal.com\n"
+	    "welcomelist_from_rcvd boss@corp.com [198.51.100.]\n"
 	    "enlist_uri_host (BADTLD) top click\n"
 	    "delist_uri_host (BADTLD) good.top\n"
 	    "header T_EVALS_TEST From =~ /never-matches/\n", f);
@@ -638,6 +675,7 @@ main(void)
 	t_images();
 	t_more();
 	t_plugins();
+	t_rcvd();
 	t_language();
 	saconf_free(conf);
 	unlink(path);
