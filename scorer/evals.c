@@ -842,7 +842,8 @@ ev_matching_env_and_hdr_from(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* ev_missing_to - check_for_missing_to_header: neither To nor Apparently-To */
+/* ev_missing_to - check_for_missing_to_header: neither To nor Apparently-
+ * To */
 static int
 ev_missing_to(struct eval_msg *em, int argc, char **argv)
 {
@@ -1007,8 +1008,8 @@ ev_sorted_recipients(struct eval_msg *em, int argc, char **argv)
 	return rcpt_info(em)->sorted;
 }
 
-/* ev_similar_recipients - similar_recipients: HeaderEval: recipients
- * alike (ratio in range) */
+/* ev_similar_recipients - similar_recipients: HeaderEval: recipients alike
+ * (ratio in range) */
 static int
 ev_similar_recipients(struct eval_msg *em, int argc, char **argv)
 {
@@ -1134,9 +1135,9 @@ ev_zero(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* ev_gated_through - gated_through: HeaderEval
- * gated_through_received_hdr_remover (the
- * eval itself is relays.c's; check_messageid_not_usable calls it) */
+/* ev_gated_through - HeaderEval
+ * gated_through_received_hdr_remover (the eval itself is relays.c's;
+ * check_messageid_not_usable calls it) */
 static int
 ev_gated_through(struct eval_msg *em, int argc, char **argv)
 {
@@ -1357,8 +1358,7 @@ charset_ok(const char *cs, const struct saconf_settings *set)
 }
 
 /* ev_faraway_charset_in_headers - check_for_faraway_charset_in_headers:
- * HeaderEval: From/Subject
- * encoded words in a charset outside ok_locales */
+ * HeaderEval: From/Subject encoded words in a charset outside ok_locales */
 static int
 ev_faraway_charset_in_headers(struct eval_msg *em, int argc, char **argv)
 {
@@ -1404,8 +1404,8 @@ from_listed(struct eval_msg *em, const struct saconf_list *l)
 	return 0;
 }
 
-/* ev_from_in_blocklist - check_from_in_blocklist (and the old
- * blacklist name): WLBLEval */
+/* ev_from_in_blocklist - check_from_in_blocklist (and the old blacklist
+ * name): WLBLEval */
 static int
 ev_from_in_blocklist(struct eval_msg *em, int argc, char **argv)
 {
@@ -1429,8 +1429,8 @@ ev_from_in_list(struct eval_msg *em, int argc, char **argv)
 }
 
 /* ev_mailfrom_matches_rcvd - check_mailfrom_matches_rcvd: WLBLEval: the
- * envelope domain is the
- * registrable domain of the last untrusted relay's rDNS */
+ * envelope domain is the registrable domain of the last untrusted relay's
+ * rDNS */
 static int
 ev_mailfrom_matches_rcvd(struct eval_msg *em, int argc, char **argv)
 {
@@ -1475,6 +1475,7 @@ struct fm_conf {
 	char			**dom;	/* sorted, lower case */
 	size_t			 ndom, cap;
 	struct saconf_list	 wild;		/* globs with * and ? */
+	pcre2_code		*wild_re;	/* @(?:glob|glob...)$ */
 	struct saconf_list	 welcome;	/* addresses or domains */
 	struct saconf_list	 shortener;	/* url_shortener domains */
 	/* "LIST host" enlisted, "!LIST host" delisted, in order */
@@ -1616,6 +1617,37 @@ fm_file(const char *path)
 	fclose(f);
 }
 
+/* fm_wild_compile - FreeMail finish_parsing_end: the wildcard
+ * domains as one pattern ('*' within a label, '?' one character) */
+static void
+fm_wild_compile(void)
+{
+	struct buf pat = BUF_INIT;
+	const char *p;
+	size_t i;
+
+	if (fm.wild.n == 0)
+		return;
+	buf_adds(&pat, "@(?:");
+	for (i = 0; i < fm.wild.n; i++) {
+		if (i > 0)
+			buf_addc(&pat, '|');
+		for (p = fm.wild.v[i]; *p; p++) {
+			if (*p == '.')
+				buf_adds(&pat, "\\.");
+			else if (*p == '?')
+				buf_addc(&pat, '.');
+			else if (*p == '*')
+				buf_adds(&pat, "[^.]*");
+			else
+				buf_addc(&pat, *p);
+		}
+	}
+	buf_adds(&pat, ")$");
+	fm.wild_re = rx_compile(buf_str(&pat), 0);
+	buf_free(&pat);
+}
+
 /* fm_load - the freemail lists of a configuration, read once */
 static struct fm_conf *
 fm_load(struct eval_msg *em)
@@ -1632,6 +1664,8 @@ fm_load(struct eval_msg *em)
 	for (i = 0; i < fm.wild.n; i++)
 		free(fm.wild.v[i]);
 	free(fm.wild.v);
+	if (fm.wild_re != NULL)
+		pcre2_code_free(fm.wild_re);
 	for (i = 0; i < fm.welcome.n; i++)
 		free(fm.welcome.v[i]);
 	free(fm.welcome.v);
@@ -1701,6 +1735,7 @@ fm_load(struct eval_msg *em)
 	}
 	free(dirs);
 	qsort(fm.dom, fm.ndom, sizeof(*fm.dom), cmpstr);
+	fm_wild_compile();
 	return &fm;
 }
 
@@ -1728,30 +1763,8 @@ is_freemail(struct eval_msg *em, const char *email)
 	key = dom;
 	if (f->ndom && bsearch(&key, f->dom, f->ndom, sizeof(*f->dom), cmpstr))
 		return 1;
-	/* wildcards: '*' within one label, '?' any one character */
-	for (i = 0; i < f->wild.n; i++) {
-		struct buf pat = BUF_INIT;
-		const char *p;
-		int r;
-
-		buf_adds(&pat, "@(?:");
-		for (p = f->wild.v[i]; *p; p++) {
-			if (*p == '.')
-				buf_adds(&pat, "\\.");
-			else if (*p == '?')
-				buf_addc(&pat, '.');
-			else if (*p == '*')
-				buf_adds(&pat, "[^.]*");
-			else
-				buf_addc(&pat, *p);
-		}
-		buf_adds(&pat, ")$");
-		r = rx_dyn(buf_str(&pat), 0, email);
-		buf_free(&pat);
-		if (r)
-			return 1;
-	}
-	return 0;
+	return f->wild_re != NULL &&
+	    rx_run(f->wild_re, email, strlen(email), 0, NULL, 0);
 }
 
 /* host_verdict - the last enlist/delist entry of list for a key:
@@ -1778,8 +1791,7 @@ host_verdict(const struct fm_conf *f, const char *list, const char *key)
 }
 
 /* ev_uri_host_listed - check_uri_host_listed: WLBLEval: a URI host (or a
- * parent domain)
- * in an enlist_uri_host list */
+ * parent domain) in an enlist_uri_host list */
 static int
 ev_uri_host_listed(struct eval_msg *em, int argc, char **argv)
 {
@@ -1893,8 +1905,8 @@ welcomelist_rcvd(struct eval_msg *em, const struct saconf_list *l,
 	return found;
 }
 
-/* ev_from_in_default_welcomelist - check_from_in_default_welcomelist
- * (and the old whitelist name): WLBLEval, def_welcomelist_from_rcvd */
+/* ev_from_in_default_welcomelist - check_from_in_default_welcomelist (and
+ * the old whitelist name): WLBLEval, def_welcomelist_from_rcvd */
 static int
 ev_from_in_default_welcomelist(struct eval_msg *em, int argc, char **argv)
 {
@@ -2110,9 +2122,9 @@ fm_body(struct eval_msg *em, struct addrs *fmails)
 	return skip ? NULL : fmails;
 }
 
-/* ev_freemail_replyto - check_freemail_replyto: FreeMail: From and
- * Reply-To different
- * freemails, or a reply address other than a freemail in the body */
+/* ev_freemail_replyto - check_freemail_replyto: FreeMail: From and Reply-
+ * To different freemails, or a reply address other than a freemail in the
+ * body */
 static int
 ev_freemail_replyto(struct eval_msg *em, int argc, char **argv)
 {
@@ -2163,8 +2175,8 @@ out:
 	return hit;
 }
 
-/* ev_freemail_body - check_freemail_body: FreeMail: a freemail address
- * in the body */
+/* ev_freemail_body - check_freemail_body: FreeMail: a freemail address in
+ * the body */
 static int
 ev_freemail_body(struct eval_msg *em, int argc, char **argv)
 {
@@ -2587,8 +2599,8 @@ ev_mime_multipart_ratio(struct eval_msg *em, int argc, char **argv)
 	    r < arg_num(argc, argv, argc - 1, 0);
 }
 
-/* ev_ascii_text_illegal - check_for_ascii_text_illegal: MIMEEval: 8-bit
- * in us-ascii text */
+/* ev_ascii_text_illegal - check_for_ascii_text_illegal: MIMEEval: 8-bit in
+ * us-ascii text */
 static int
 ev_ascii_text_illegal(struct eval_msg *em, int argc, char **argv)
 {
@@ -2674,8 +2686,7 @@ ev_faraway_charset(struct eval_msg *em, int argc, char **argv)
 }
 
 /* ev_base64_length - check_base64_length: MIMEEval: the longest raw line
- * of a base64
- * leaf (line end included) within [min, max] */
+ * of a base64 leaf (line end included) within [min, max] */
 static int
 ev_base64_length(struct eval_msg *em, int argc, char **argv)
 {
@@ -2864,7 +2875,8 @@ perl_cmp(double val, const char *expr)
 	return 0;
 }
 
-/* ev_html_test - html_test: HTMLEval: a flag of HTML.pm set in an HTML part */
+/* ev_html_test - html_test: HTMLEval: a flag of HTML.pm set in an HTML
+ * part */
 static int
 ev_html_test(struct eval_msg *em, int argc, char **argv)
 {
@@ -2877,7 +2889,8 @@ ev_html_test(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* ev_html_range - html_range: HTMLEval: a result in (min, max] ("inf" open) */
+/* ev_html_range - html_range: HTMLEval: a result in (min, max] ("inf"
+ * open) */
 static int
 ev_html_range(struct eval_msg *em, int argc, char **argv)
 {
@@ -2963,8 +2976,8 @@ ev_html_image_only(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* ev_html_image_ratio - html_image_ratio: HTMLEval: text per image area
- * in range */
+/* ev_html_image_ratio - html_image_ratio: HTMLEval: text per image area in
+ * range */
 static int
 ev_html_image_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -3112,8 +3125,8 @@ ev_html_title_subject_ratio(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* ev_html_charset_faraway - html_charset_faraway: HTMLEval: HTML parts
- * in faraway charsets */
+/* ev_html_charset_faraway - html_charset_faraway: HTMLEval: HTML parts in
+ * faraway charsets */
 static int
 ev_html_charset_faraway(struct eval_msg *em, int argc, char **argv)
 {
@@ -3151,7 +3164,8 @@ ev_iframe_src(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
-/* ev_uri_truncated - check_uri_truncated: an URI cut at SA's maximum length */
+/* ev_uri_truncated - check_uri_truncated: an URI cut at SA's maximum
+ * length */
 static int
 ev_uri_truncated(struct eval_msg *em, int argc, char **argv)
 {
@@ -3222,8 +3236,8 @@ likely_caps_fp(struct eval_msg *em)
 	return r;
 }
 
-/* ev_uppercase - check_for_uppercase: MIMEEval: percentage of capitals
- * in the body */
+/* ev_uppercase - check_for_uppercase: MIMEEval: percentage of capitals in
+ * the body */
 static int
 ev_uppercase(struct eval_msg *em, int argc, char **argv)
 {
@@ -3359,7 +3373,8 @@ ev_blank_line_ratio(struct eval_msg *em, int argc, char **argv)
 	return (min == 0 && ratio <= max) || (ratio > min && ratio <= max);
 }
 
-/* ev_body_length - check_body_length: BodyEval: the undecoded body is short */
+/* ev_body_length - check_body_length: BodyEval: the undecoded body is
+ * short */
 static int
 ev_body_length(struct eval_msg *em, int argc, char **argv)
 {
@@ -3369,8 +3384,7 @@ ev_body_length(struct eval_msg *em, int argc, char **argv)
 }
 
 /* ev_body_8bits - check_body_8bits: TextCat: 8 high bytes in a row, for
- * locales
- * whose text normally has none */
+ * locales whose text normally has none */
 static int
 ev_body_8bits(struct eval_msg *em, int argc, char **argv)
 {
@@ -3638,8 +3652,7 @@ madiff(struct eval_msg *em)
 }
 
 /* ev_madiff - multipart_alternative_difference: BodyEval: HTML words
- * missing from
- * the text alternative, in percent, in (min, max] */
+ * missing from the text alternative, in percent, in (min, max] */
 static int
 ev_madiff(struct eval_msg *em, int argc, char **argv)
 {
@@ -3704,8 +3717,7 @@ https_other(const char *dom, const char *text, size_t n)
 }
 
 /* ev_https_http_mismatch - check_https_http_mismatch: HTTPSMismatch: a
- * link whose text shows
- * an https URL of another domain than the link's */
+ * link whose text shows an https URL of another domain than the link's */
 static int
 ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
 {
@@ -3761,9 +3773,8 @@ ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
 	return r;
 }
 
-/* ev_https_ip_mismatch - check_https_ip_mismatch: URIEval: a link to an
- * IP address whose
- * text shows an https URL */
+/* ev_https_ip_mismatch - check_https_ip_mismatch: URIEval: a link to an IP
+ * address whose text shows an https URL */
 static int
 ev_https_ip_mismatch(struct eval_msg *em, int argc, char **argv)
 {
@@ -3796,8 +3807,7 @@ ev_https_ip_mismatch(struct eval_msg *em, int argc, char **argv)
 }
 
 /* ev_ma_non_text - check_ma_non_text: MIMEEval: a multipart/alternative
- * with a leaf
- * that is not text (nor application/rtf) */
+ * with a leaf that is not text (nor application/rtf) */
 static int
 ev_ma_non_text(struct eval_msg *em, int argc, char **argv)
 {
@@ -3826,8 +3836,8 @@ ev_ma_non_text(struct eval_msg *em, int argc, char **argv)
 }
 
 /* ev_stock_info - check_stock_info: BodyEval: stock-spam labels
- * ("Symbol:", "Target
- * Price:") in the first text/plain part, distinct ones counted */
+ * ("Symbol:", "Target Price:") in the first text/plain part, distinct ones
+ * counted */
 static int
 ev_stock_info(struct eval_msg *em, int argc, char **argv)
 {
@@ -3895,9 +3905,8 @@ ev_have_bounce_relays(struct eval_msg *em, int argc, char **argv)
 	return fm_load(em)->bounce.n > 0;
 }
 
-/* ev_welcomelist_bounce_relays - check_welcomelist_bounce_relays:
- * VBounce: a bounce quoting a
- * Received header of one of our relays */
+/* ev_welcomelist_bounce_relays - check_welcomelist_bounce_relays: VBounce:
+ * a bounce quoting a Received header of one of our relays */
 static int
 ev_welcomelist_bounce_relays(struct eval_msg *em, int argc, char **argv)
 {
@@ -4197,8 +4206,8 @@ out:
 }
 
 /* ev_fromname_spoof - check_fromname_spoof: FromNameSpoof: the From name
- * shows another
- * address (level 0), of another owner (1, the default) or domain (2) */
+ * shows another address (level 0), of another owner (1, the default) or
+ * domain (2) */
 static int
 ev_fromname_spoof(struct eval_msg *em, int argc, char **argv)
 {
@@ -4229,7 +4238,8 @@ ev_fromname_domain_differ(struct eval_msg *em, int argc, char **argv)
 	return fns_info(em)->domain_diff;
 }
 
-/* ev_fromname_contains_email - check_fromname_contains_email: FromNameSpoof */
+/* ev_fromname_contains_email - check_fromname_contains_email:
+ * FromNameSpoof */
 static int
 ev_fromname_contains_email(struct eval_msg *em, int argc, char **argv)
 {
@@ -4250,7 +4260,8 @@ ev_fromname_owners_differ(struct eval_msg *em, int argc, char **argv)
 	return fns_info(em)->owner_diff;
 }
 
-/* ev_fromname_equals_replyto - check_fromname_equals_replyto: FromNameSpoof */
+/* ev_fromname_equals_replyto - check_fromname_equals_replyto:
+ * FromNameSpoof */
 static int
 ev_fromname_equals_replyto(struct eval_msg *em, int argc, char **argv)
 {
@@ -4270,8 +4281,7 @@ list_has(const struct saconf_list *l, const char *s)
 }
 
 /* ev_short_url - short_url: DecodeShortURLs: a link through a known URL
- * shortener
- * (following it is a network test) */
+ * shortener (following it is a network test) */
 static int
 ev_short_url(struct eval_msg *em, int argc, char **argv)
 {
@@ -4519,8 +4529,8 @@ ev_pixel_coverage(struct eval_msg *em, int argc, char **argv)
 	return result_check(argc, argv, 1, image_info(em)->pc[t], 0);
 }
 
-/* ev_image_to_text_ratio - image_to_text_ratio: ImageInfo: body length
- * per image pixel */
+/* ev_image_to_text_ratio - image_to_text_ratio: ImageInfo: body length per
+ * image pixel */
 static int
 ev_image_to_text_ratio(struct eval_msg *em, int argc, char **argv)
 {
@@ -4538,8 +4548,8 @@ ev_image_to_text_ratio(struct eval_msg *em, int argc, char **argv)
 	return result_check(argc, argv, 1, len / c->pc[t], 1);
 }
 
-/* ev_image_size_exact - image_size_exact: ImageInfo: an image of height
- * x width */
+/* ev_image_size_exact - image_size_exact: ImageInfo: an image of height x
+ * width */
 static int
 ev_image_size_exact(struct eval_msg *em, int argc, char **argv)
 {
