@@ -164,6 +164,50 @@ rx_match_at(const char *pat, uint32_t opt, const char *s, size_t n,
 	return r;
 }
 
+/* patterns from rule arguments, cached by their text */
+struct rx_arg {
+	char		*pat;
+	pcre2_code	*code;
+};
+
+static struct rx_arg rx_args[RX_MAX];
+static int rx_nargs;
+
+/* rx_arg_get - a rule argument's pattern compiled (cached by its
+ * text); *owned set when the caller must free it (cache full) */
+static pcre2_code *
+rx_arg_get(const char *pat, int *owned)
+{
+	pcre2_code *c;
+	int i;
+
+	*owned = 0;
+	for (i = 0; i < rx_nargs; i++)
+		if (strcmp(rx_args[i].pat, pat) == 0)
+			return rx_args[i].code;
+	c = rx_compile(pat, 0);
+	if (rx_nargs < RX_MAX) {
+		rx_args[rx_nargs].pat = xstrdup(pat);
+		rx_args[rx_nargs].code = c;	/* NULL: a bad pattern */
+		rx_nargs++;
+	} else
+		*owned = c != NULL;
+	return c;
+}
+
+/* rx_arg_match - does a rule argument's pattern match s[0..n)? */
+static int
+rx_arg_match(const char *pat, const char *s, size_t n)
+{
+	int owned, r;
+	pcre2_code *c = rx_arg_get(pat, &owned);
+
+	r = rx_run(c, s, n, 0, NULL, 0);
+	if (owned)
+		pcre2_code_free(c);
+	return r;
+}
+
 /* rx_dyn - match a pattern built at run time (compiled, used, freed) */
 static int
 rx_dyn(const char *pat, uint32_t opt, const char *s)
@@ -1946,7 +1990,7 @@ fm_re(int argc, char **argv, int i, const char *email)
 {
 	if (arg_undef(argc, argv, i) || argv[i][0] == '\0')
 		return 1;
-	return rx_dyn(argv[i], 0, email);
+	return rx_arg_match(argv[i], email, strlen(email));
 }
 
 /* ev_freemail_from - check_freemail_from: FreeMail: one of the From
@@ -3066,11 +3110,11 @@ static int
 ev_html_text_match(struct eval_msg *em, int argc, char **argv)
 {
 	pcre2_code *c;
-	int i, r = 0;
+	int i, r = 0, owned;
 
 	if (argc < 2 || nhtml(em) == 0)
 		return 0;
-	c = rx_compile(argv[1], 0);
+	c = rx_arg_get(argv[1], &owned);
 	for (i = 0; i < nhtml(em) && !r && c != NULL; i++) {
 		const struct html *h = &em->mt->html[i];
 
@@ -3089,7 +3133,7 @@ ev_html_text_match(struct eval_msg *em, int argc, char **argv)
 			r = h->script.len > 0 && list_match(c, &h->script,
 			    '\n', 0);
 	}
-	if (c != NULL)
+	if (owned)
 		pcre2_code_free(c);
 	return r;
 }
@@ -4614,7 +4658,8 @@ ev_image_name_regex(struct eval_msg *em, int argc, char **argv)
 		return 0;
 	c = image_info(em);
 	for (i = 0; i < c->names.n; i++)
-		if (rx_dyn(argv[0], 0, c->names.v[i]))
+		if (rx_arg_match(argv[0], c->names.v[i],
+		    strlen(c->names.v[i])))
 			return 1;
 	return 0;
 }
