@@ -127,6 +127,9 @@ struct run {
 	const struct check_env *env;
 	struct buf	 aborted;	/* names, for the log */
 	struct buf	 lbody, lraw;	/* lower-case body, rawbody text */
+	struct buf	 uritext, luri;	/* the URIs, one a line; lower case */
+	size_t		*urioff, *urilen;
+	int		 uristate;	/* 0 not built, 1 built, -1 unusable */
 	const pcre2_code *cur;		/* the pattern of the running rule */
 	struct buf	 tags;		/* captured tags: "NAME\0VALUE\0"... */
 	struct msgtext	**parts;	/* MIME parts' header fields, lazily */
@@ -1076,8 +1079,9 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		c->maxhits = c->multiple ? (c->maxhits ? c->maxhits : 1000) :
 		    1;
 	}
-	if ((r->type == SA_BODY || r->type == SA_RAWBODY) &&
-	    r->kind == SAK_REGEX && r->code && !c->tagged) {
+	if ((r->type == SA_BODY || r->type == SA_RAWBODY ||
+	    r->type == SA_URI) && r->kind == SAK_REGEX && r->code &&
+	    !c->tagged) {
 		c->pre = prefilter(r, c->re2 ? c->re2 : r->pcre,
 		    &c->pre_own);
 		c->lit = required_literal(r, &c->litlen);
@@ -1414,7 +1418,7 @@ run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
 
 	if (c->lit && whole) {
 		lw = lower(whole == &rn->mt->body.text ? &rn->lbody :
-		    &rn->lraw, whole);
+		    whole == &rn->uritext ? &rn->luri : &rn->lraw, whole);
 		if (lw->len == 0 || memmem(lw->data, lw->len, c->lit,
 		    c->litlen) == NULL)
 			return 0;
@@ -1501,6 +1505,49 @@ part_header(struct run *rn, int i, const char *name, int raw,
 			buf_addc(out, *p);
 	}
 	return buf_str(out);
+}
+
+/*
+ * uri_lines - the URIs joined one a line, so that uri rules get the
+ * body rules' whole-text tests (literal, prefilter) once, not once per
+ * URI; -1 when an URI holds a newline (then each is matched alone)
+ */
+static int
+uri_lines(struct run *rn)
+{
+	const struct uri_list *u = &rn->mt->uris;
+	int i;
+
+	if (rn->uristate != 0)
+		return rn->uristate;
+	rn->uristate = -1;
+	rn->urioff = xcalloc(u->n + 1, sizeof(size_t));
+	rn->urilen = xcalloc(u->n + 1, sizeof(size_t));
+	for (i = 0; i < u->n; i++) {
+		size_t l = strlen(u->v[i]);
+
+		if (memchr(u->v[i], '\n', l) != NULL)
+			return -1;
+		rn->urioff[i] = rn->uritext.len;
+		rn->urilen[i] = l;
+		buf_add(&rn->uritext, u->v[i], l);
+		buf_addc(&rn->uritext, '\n');
+	}
+	rn->uristate = 1;
+	return 1;
+}
+
+/* run_uri - a uri rule over the uri list */
+static int
+run_uri(struct run *rn, const struct crule *c)
+{
+	const struct uri_list *u = &rn->mt->uris;
+
+	if (u->n > 0 && uri_lines(rn) > 0)
+		return run_lines(rn, c, &rn->uritext, NULL, rn->urioff,
+		    rn->urilen, u->n, 0);
+	return run_lines(rn, c, NULL, (const char *const *)u->v, NULL, NULL,
+	    u->n, 0);
 }
 
 /* run_mimeheader - MIMEHeader eval_hook_called: every part's header */
@@ -1728,8 +1775,7 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 		    mt->rawbody.off, mt->rawbody.len, mt->rawbody.n, 0);
 		break;
 	case SA_URI:
-		n = run_lines(rn, c, NULL, (const char *const *)mt->uris.v,
-		    NULL, NULL, mt->uris.n, 0);
+		n = run_uri(rn, c);
 		break;
 	case SA_FULL:
 		n = match(rn, rn->cur, em->msg, em->len, c->multiple,
@@ -1913,6 +1959,10 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	xfree(rn.ran);
 	buf_free(&rn.aborted);
 	buf_free(&rn.lbody);
+	buf_free(&rn.uritext);
+	buf_free(&rn.luri);
+	xfree(rn.urioff);
+	xfree(rn.urilen);
 	buf_free(&rn.tags);
 	buf_free(&rn.lraw);
 	if (rn.jit)
