@@ -1411,18 +1411,26 @@ html_uri(struct render *r, struct tag *t)
 static struct html_inside *
 inside_get(struct html *h, const char *name)
 {
-	int i;
+	size_t i = fnv(name) & (2 * HTML_MAX_INSIDE - 1);
+	int k;
 
-	for (i = 0; i < h->ninside; i++)
-		if (strcmp(h->inside[i].name, name) == 0)
-			return &h->inside[i];
+	if (h->inside == NULL) {
+		h->inside = xcalloc(HTML_MAX_INSIDE, sizeof(*h->inside));
+		h->inside_hash = xcalloc(2 * HTML_MAX_INSIDE,
+		    sizeof(*h->inside_hash));
+	}
+	/* open addressing, at most half full: a free slot always ends it */
+	while ((k = h->inside_hash[i]) != 0) {
+		if (strcmp(h->inside[k - 1].name, name) == 0)
+			return &h->inside[k - 1];
+		i = (i + 1) & (2 * HTML_MAX_INSIDE - 1);
+	}
 	if (h->ninside >= HTML_MAX_INSIDE)
 		return NULL;
-	if (h->inside == NULL)
-		h->inside = xcalloc(HTML_MAX_INSIDE, sizeof(*h->inside));
 	snprintf(h->inside[h->ninside].name, sizeof(h->inside[0].name), "%s",
 	    name);
-	return &h->inside[h->ninside++];
+	h->inside_hash[i] = ++h->ninside;
+	return &h->inside[h->ninside - 1];
 }
 
 /* namespaced - an Office namespace tag (o:p, st1:place), an element */
@@ -1894,5 +1902,6 @@ html_free(struct html *h)
 	buf_free(&h->anchor);
 	buf_free(&h->titles);
 	xfree(h->inside);
+	xfree(h->inside_hash);
 	memset(h, 0, sizeof(*h));
 }

@@ -70,7 +70,8 @@ struct html {
 	struct buf	 anchor;	/* anchor texts: NUL, the href as
 					   uri_detail keys it, \1, the text */
 	struct buf	 titles;	/* title texts, each after a NUL */
-	/* private: URI hash set */
+	/* private: tag name hash (inside), URI hash set */
+	int		*inside_hash;
 	int		*uri_hash;
 	size_t		 uri_hsize;
 };

@@ -3552,19 +3552,52 @@ struct wcount {
 struct wlist {
 	struct wcount	*v;
 	int		 n, cap;
+	int		*slot;		/* hash: index + 1, 0 empty */
+	size_t		 hsize;		/* a power of 2 */
 };
+
+/* wl_hash - FNV-1a of s[0..n) */
+static size_t
+wl_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* wl_slot - the hash slot of word s[0..n): its own or the empty one */
+static size_t
+wl_slot(const struct wlist *l, const char *s, size_t n)
+{
+	size_t i = wl_hash(s, n) & (l->hsize - 1);
+
+	while (l->slot[i] != 0) {
+		const char *w = l->v[l->slot[i] - 1].w;
+
+		if (strlen(w) == n && memcmp(w, s, n) == 0)
+			break;
+		i = (i + 1) & (l->hsize - 1);
+	}
+	return i;
+}
 
 /* wl_add - count one word */
 static void
 wl_add(struct wlist *l, const char *s, size_t n)
 {
-	int i;
+	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (strlen(l->v[i].w) == n && memcmp(l->v[i].w, s, n) == 0) {
-			l->v[i].n++;
-			return;
-		}
+	if (l->hsize == 0) {
+		l->hsize = 64;
+		l->slot = xcalloc(l->hsize, sizeof(*l->slot));
+	}
+	i = wl_slot(l, s, n);
+	if (l->slot[i] != 0) {
+		l->v[l->slot[i] - 1].n++;
+		return;
+	}
 	if (l->n >= 20000)
 		return;
 	if (l->n == l->cap) {
@@ -3574,6 +3607,18 @@ wl_add(struct wlist *l, const char *s, size_t n)
 	l->v[l->n].w = xstrndup(s, n);
 	l->v[l->n].n = 1;
 	l->n++;
+	l->slot[i] = l->n;
+	if ((size_t)l->n * 2 > l->hsize) {
+		/* grow and rehash */
+		size_t k;
+
+		free(l->slot);
+		l->hsize *= 2;
+		l->slot = xcalloc(l->hsize, sizeof(*l->slot));
+		for (k = 0; k < (size_t)l->n; k++)
+			l->slot[wl_slot(l, l->v[k].w, strlen(l->v[k].w))] =
+			    (int)k + 1;
+	}
 }
 
 /* wl_words - the words of text with a \w in them */
@@ -3606,12 +3651,9 @@ wl_words(struct wlist *l, const char *s, size_t len)
 static int
 wl_find(const struct wlist *l, const char *w)
 {
-	int i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].w, w) == 0)
-			return i;
-	return -1;
+	if (l->hsize == 0)
+		return -1;
+	return l->slot[wl_slot(l, w, strlen(w))] - 1;
 }
 
 /* wl_free - free a word list */
@@ -3623,6 +3665,7 @@ wl_free(struct wlist *l)
 	for (i = 0; i < l->n; i++)
 		free(l->v[i].w);
 	free(l->v);
+	free(l->slot);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -3760,59 +3803,98 @@ https_other(const char *dom, const char *text, size_t n)
 	return hit;
 }
 
+/* anchor_cmp - order anchors by href, then by position (qsort) */
+static int
+anchor_cmp(const void *x, const void *y)
+{
+	const struct anchor *a = x, *b = y;
+	size_t n = a->klen < b->klen ? a->klen : b->klen;
+	int c = memcmp(a->key, b->key, n);
+
+	if (c != 0)
+		return c;
+	if (a->klen != b->klen)
+		return a->klen < b->klen ? -1 : 1;
+	return a->text < b->text ? -1 : a->text > b->text;
+}
+
+/* anchor_same - do two anchors have the same href? */
+static int
+anchor_same(const struct anchor *a, const struct anchor *b)
+{
+	return a->klen == b->klen && memcmp(a->key, b->key, a->klen) == 0;
+}
+
 /* ev_https_http_mismatch - check_https_http_mismatch: HTTPSMismatch: a
  * link whose text shows an https URL of another domain than the link's */
 static int
 ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
 {
-	struct buf d = BUF_INIT, hd = BUF_INIT, host = BUF_INIT;
+	struct buf d = BUF_INIT, host = BUF_INIT;
 	double minanchors = arg_num(argc, argv, 0, 0);
-	int i, j, r = 0;
+	struct anchor *v = NULL;
+	size_t nv, cap, k, g, ov[4];
+	int i, r = 0;
 
 	if (minanchors == 0)
 		minanchors = 1;
 	for (i = 0; i < nhtml(em) && !r; i++) {
 		const struct html *h = &em->mt->html[i];
-		struct anchor a, b;
+		struct anchor a;
 		int hit = 0, anchors = 0;
-		size_t ov[4];
 
+		/* uri_detail is keyed by href: the anchors grouped by it */
+		nv = cap = 0;
 		for (anchor_first(h, &a); a.text != NULL; anchor_next(h, &a)) {
-			char *key = xstrndup(a.key, a.klen);
-			int seen = 0;
-
-			/* uri_detail is keyed by href: each key once */
-			for (anchor_first(h, &b); b.text != NULL && b.key <
-			    a.key; anchor_next(h, &b))
-				if (b.klen == a.klen && memcmp(b.key, a.key,
-				    a.klen) == 0)
-					seen = 1;
-			if (seen || !rx_match("^https?://([^/:?#]+)", RXI, key,
-			    ov, 2)) {
-				free(key);
-				continue;
+			if (nv == cap) {
+				cap = cap ? 2 * cap : 64;
+				v = xreallocarray(v, cap, sizeof(*v));
 			}
+			v[nv++] = a;
+		}
+		if (nv > 1)
+			qsort(v, nv, sizeof(*v), anchor_cmp);
+		for (k = 0; k < nv && !hit; k = g) {
+			for (g = k + 1; g < nv && anchor_same(&v[k], &v[g]); g++)
+				;
 			buf_reset(&host);
-			buf_add(&host, key + ov[2], ov[3] - ov[2]);
-			free(key);
+			buf_add(&host, v[k].key, v[k].klen);
+			if (!rx_match("^https?://([^/:?#]+)", RXI, buf_str(&host),
+			    ov, 2))
+				continue;
+			buf_trunc(&host, ov[3]);
+			buf_drop(&host, ov[2]);
 			if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
 			    buf_str(&host), NULL, 0) ||
 			    !valid_domain(buf_str(&host), &d))
 				continue;
 			anchors++;
-			/* every text of this key */
-			for (b = a; b.text != NULL && !hit; anchor_next(h, &b))
-				if (b.klen == a.klen && memcmp(b.key, a.key,
-				    a.klen) == 0)
-					hit = https_other(buf_str(&d), b.text,
-					    b.tlen);
+			/* the texts of this href, in document order */
+			for (; k < g && !hit; k++)
+				hit = https_other(buf_str(&d), v[k].text,
+				    v[k].tlen);
 		}
-		j = anchors;
-		r = hit && j >= minanchors && (arg_undef(argc, argv, 1) ||
-		    j < arg_num(argc, argv, 1, 0));
+		/* SA counts every href before it decides */
+		for (; k < nv; k = g) {
+			for (g = k + 1; g < nv && anchor_same(&v[k], &v[g]); g++)
+				;
+			buf_reset(&host);
+			buf_add(&host, v[k].key, v[k].klen);
+			if (rx_match("^https?://([^/:?#]+)", RXI, buf_str(&host),
+			    ov, 2)) {
+				buf_trunc(&host, ov[3]);
+				buf_drop(&host, ov[2]);
+				if (!rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
+				    buf_str(&host), NULL, 0) &&
+				    valid_domain(buf_str(&host), &d))
+					anchors++;
+			}
+		}
+		r = hit && anchors >= minanchors && (arg_undef(argc, argv, 1) ||
+		    anchors < arg_num(argc, argv, 1, 0));
 	}
+	free(v);
 	buf_free(&d);
-	buf_free(&hd);
 	buf_free(&host);
 	return r;
 }

@@ -564,6 +564,42 @@ t_images(void)
 	    "PNG at least 100 x 200");
 }
 
+/* t_hostile - large hostile messages stay linear */
+static void
+t_hostile(void)
+{
+	static const char *const evals[] = {
+		"check_https_http_mismatch", "html_tag_exists",
+		"multipart_alternative_difference", "html_text_match",
+		"check_for_mime", "tvd_vertical_words", "check_freemail_replyto",
+	};
+	struct buf m = BUF_INIT;
+	struct eval_msg *em;
+	char *argv[3] = { "anchor", "<img>", NULL };
+	double t0;
+	size_t i;
+	int k;
+
+	buf_adds(&m, "From: a@gmail.com\nReply-To: b@yahoo.com\n"
+	    "Content-Type: multipart/alternative; boundary=\"Z\"\n\n"
+	    "--Z\nContent-Type: text/plain\n\n");
+	for (k = 0; k < 100000; k++)
+		buf_addf(&m, "w%d ", k);
+	buf_adds(&m, "\n--Z\nContent-Type: text/html\n\n");
+	for (k = 0; k < 30000; k++)
+		buf_addf(&m, "<a href=\"http://h%d.example.com/\">https://x%d."
+		    "com/ v%d</a><t%d></t%d>", k, k, k, k, k);
+	buf_adds(&m, "\n--Z--\n");
+	em = msg_new(buf_str(&m));
+	t0 = test_now();
+	for (i = 0; i < sizeof(evals) / sizeof(evals[0]); i++)
+		(void)eval_lookup(evals[i])(em, 2, argv);
+	TEST_OK(test_now() - t0 < 5 * test_slow(),
+	    "30000 anchors and tags, 100000 words: %.2f s", test_now() - t0);
+	msg_free(em);
+	buf_free(&m);
+}
+
 static const char english[] =
     "The committee met on Tuesday to discuss the budget for the coming "
     "year. Several members raised concerns about the rising cost of "
@@ -676,6 +712,7 @@ main(void)
 	t_more();
 	t_plugins();
 	t_rcvd();
+	t_hostile();
 	t_language();
 	saconf_free(conf);
 	unlink(path);
