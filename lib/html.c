@@ -929,10 +929,15 @@ static void
 cut_words(struct render *r, const char *s, size_t n)
 {
 	struct html *h = r->h;
-	const char *p = h->text.data, *e = p + h->text.len, *q;
+	const char *p, *e = h->text.data + h->text.len, *q;
 	size_t a = 0, b = 0;
 
-	if (wordc((unsigned char)s[0]) && wordc((unsigned char)e[-1]))
+	/* HTML.pm looks at the previous chunk of text only */
+	p = h->text.data + (r->last_text < h->text.len ? r->last_text :
+	    h->text.len);
+
+	if (p < e && wordc((unsigned char)s[0]) &&
+	    wordc((unsigned char)e[-1]))
 		h->obfuscation++;
 	for (q = e; q > p && wordc((unsigned char)q[-1]) && a < 8; q--)
 		a++;

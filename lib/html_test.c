@@ -408,10 +408,65 @@ test_fuzz(void)
 	buf_free(&in);
 }
 
+/* inside_count - the open count of a tag, -1 when never seen */
+static int
+inside_count(const struct html *h, const char *tag)
+{
+	int i;
+
+	for (i = 0; i < h->ninside; i++)
+		if (strcmp(h->inside[i].name, tag) == 0)
+			return h->inside[i].count;
+	return -1;
+}
+
+/* test_stats - HTML.pm's results for the HTMLEval tests */
+static void
+test_stats(void)
+{
+	struct html h;
+
+	render(&h, "<html><body><center>a<center>b</center>"
+	    "<img src=a width=10 height=20><img src=b width=50% height=0>"
+	    "</body></body></foo><o:p>x</o:p><blink>y</blink></html>");
+	TEST_IS_INT(inside_count(&h, "center"), 1, "center left open");
+	TEST_IS_INT(inside_count(&h, "body"), 0, "extra </body> stops at 0");
+	TEST_IS_INT(inside_count(&h, "script"), -1, "no script");
+	TEST_IS_INT(h.all_closed_extra, 2, "</body>, </foo> close nothing");
+	TEST_OK(h.image_area == 10 * 20 + 400 * 200,
+	    "image area: 10x20, 50%% wide (400) x 200: %.0f", h.image_area);
+	TEST_IS_INT(h.tags - h.elements, 3, "</foo>, <blink>, </blink> are "
+	    "not elements (o:p is)");
+	html_free(&h);
+	render(&h, "<font size=7 face=\"@bad\">big</font><font size=1>s"
+	    "</font><form action=\"mailto:x@y\"></form><embed src=x>");
+	TEST_IS_INT(h.max_size, 7, "max font size");
+	TEST_IS_INT(h.min_size, 1, "min font size");
+	TEST_OK(h.tests & HTML_T_FONT_FACE_BAD, "bad font face");
+	TEST_OK(h.tests & HTML_T_FORM_ACTION_MAILTO, "form to mailto");
+	TEST_OK(h.tests & HTML_T_EMBEDS, "embed");
+	html_free(&h);
+	render(&h, "fr<b>ee</b> vi<i>ag</i>ra <!-- note --><!3279x>"
+	    "<a href=\"http://x.example/\">click <img src=i></a>"
+	    "<title>one</title><title>two\nlines</title>");
+	TEST_IS_INT(h.obfuscation, 3, "three word cuts");
+	TEST_IS_INT(h.backhair, 1, "one cut shape (2_2), chunk by chunk");
+	TEST_OK(h.comment.len == 23 && memcmp(h.comment.data,
+	    "\0<!-- note -->\0<!3279x>", 23) == 0, "comments one by one");
+	TEST_OK(h.anchor.len > 0 && memmem(h.anchor.data, h.anchor.len,
+	    "http://x.example/\001click <img>\n", 30) != NULL,
+	    "anchor text keyed by href, with <img>");
+	TEST_OK(h.titles.len == 14 && memcmp(h.titles.data,
+	    "\0one\0two\nlines", 14) == 0, "titles one by one");
+	TEST_IS_INT(h.length_chars, h.length, "ASCII: characters = bytes");
+	html_free(&h);
+}
+
 int
 main(void)
 {
 	test_text();
+	test_stats();
 	test_invisible();
 	test_uris();
 	test_hostile();
