@@ -1456,21 +1456,6 @@ ev_from_in_blocklist(struct eval_msg *em, int argc, char **argv)
 	return em->set != NULL && from_listed(em, &em->set->blocklist_from);
 }
 
-/* ev_from_in_list - check_from_in_list: WLBLEval: the lists this release
- * keeps */
-static int
-ev_from_in_list(struct eval_msg *em, int argc, char **argv)
-{
-	if (em->set == NULL || argc < 1)
-		return 0;
-	if (strcmp(argv[0], "welcomelist_from") == 0 ||
-	    strcmp(argv[0], "whitelist_from") == 0)
-		return from_listed(em, &em->set->welcomelist_from);
-	if (strcmp(argv[0], "blocklist_from") == 0 ||
-	    strcmp(argv[0], "blacklist_from") == 0)
-		return from_listed(em, &em->set->blocklist_from);
-	return 0;
-}
 
 /* ev_mailfrom_matches_rcvd - check_mailfrom_matches_rcvd: WLBLEval: the
  * envelope domain is the registrable domain of the last untrusted relay's
@@ -1527,6 +1512,8 @@ struct fm_conf {
 	struct saconf_list	 bounce;	/* bounce relays */
 	/* *_from_rcvd: "glob domain" entries, user's and default */
 	struct saconf_list	 wl_rcvd, def_wl_rcvd;
+	struct saconf_list	 addrlist;	/* "LIST glob" */
+	struct saconf_list	 subj_wl, subj_bl;	/* subject globs */
 };
 
 static struct fm_conf fm;
@@ -1574,6 +1561,66 @@ uri_host_line(int enlist, char *p)
 	}
 }
 
+/* addrlist_line - an enlist_addrlist "(LIST) glob..." line, or a
+ * delist_addrlist one (the globs leave the list) */
+static void
+addrlist_line(int enlist, char *p)
+{
+	char *tok, *save, *list, *e, ent[600];
+	size_t i;
+
+	p += strspn(p, " \t");
+	if (*p != '(' || (e = strchr(p, ')')) == NULL)
+		return;
+	*e = '\0';
+	list = p + 1;
+	for (tok = strtok_r(e + 1, " \t\r\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (tok[0] == '#')
+			break;
+		snprintf(ent, sizeof(ent), "%s %s", list, lower(tok));
+		if (enlist) {
+			fm_add(&fm.addrlist, ent);
+			continue;
+		}
+		for (i = 0; i < fm.addrlist.n; i++)
+			if (strcmp(fm.addrlist.v[i], ent) == 0) {
+				free(fm.addrlist.v[i]);
+				fm.addrlist.v[i] = xstrdup("");
+			}
+	}
+}
+
+/* subject_line - a welcomelist_subject/blocklist_subject value: one
+ * glob, made a regex as WelcomeListSubject does (unanchored) */
+static void
+subject_line(struct saconf_list *l, char *p)
+{
+	struct buf re = BUF_INIT;
+	char *e;
+
+	if ((e = strchr(p, '#')) != NULL)
+		*e = '\0';
+	p = trim(lower(p));
+	if (*p == '\0')
+		return;
+	for (; *p; p++) {
+		if (*p == '?')
+			buf_addc(&re, '.');
+		else if (*p == '*') {
+			buf_adds(&re, ".*");
+			while (p[1] == '*')
+				p++;
+		} else {
+			if (!isalnum((unsigned char)*p) && *p != '_')
+				buf_addc(&re, '\\');
+			buf_addc(&re, *p);
+		}
+	}
+	fm_add(l, buf_str(&re));
+	buf_free(&re);
+}
+
 /* rcvd_line - a *_from_rcvd "address-glob domain" line */
 static void
 rcvd_line(struct saconf_list *l, char *p)
@@ -1617,7 +1664,28 @@ fm_file(const char *path)
 		else if (strcmp(key, "welcomelist_bounce_relays") == 0 ||
 		    strcmp(key, "whitelist_bounce_relays") == 0)
 			kind = 3;
-		else if (strcmp(key, "welcomelist_from_rcvd") == 0 ||
+		else if (strcmp(key, "enlist_addrlist") == 0 ||
+		    strcmp(key, "delist_addrlist") == 0) {
+			addrlist_line(key[0] == 'e', p);
+			continue;
+		} else if (strcmp(key, "blocklist_uri_host") == 0 ||
+		    strcmp(key, "blacklist_uri_host") == 0 ||
+		    strcmp(key, "welcomelist_uri_host") == 0 ||
+		    strcmp(key, "whitelist_uri_host") == 0) {
+			char buf[4096];
+
+			snprintf(buf, sizeof(buf), "(%s) %s", key[0] == 'b' ?
+			    "BLOCK" : "WELCOME", p);
+			uri_host_line(1, buf);
+			continue;
+		} else if (strcmp(key, "welcomelist_subject") == 0 ||
+		    strcmp(key, "whitelist_subject") == 0 ||
+		    strcmp(key, "blocklist_subject") == 0 ||
+		    strcmp(key, "blacklist_subject") == 0) {
+			subject_line(key[0] == 'b' ? &fm.subj_bl : &fm.subj_wl,
+			    p);
+			continue;
+		} else if (strcmp(key, "welcomelist_from_rcvd") == 0 ||
 		    strcmp(key, "whitelist_from_rcvd") == 0 ||
 		    strcmp(key, "def_welcomelist_from_rcvd") == 0 ||
 		    strcmp(key, "def_whitelist_from_rcvd") == 0) {
@@ -1640,6 +1708,7 @@ fm_file(const char *path)
 				fm_add(&fm.welcome, tok);
 			else if (kind == 3)
 				fm_add(&fm.bounce, tok);
+
 			else if (kind == 2)
 				fm_add(&fm.shortener, tok);
 			else if (tok[strspn(tok, "abcdefghijklmnopqrstuvwxyz"
@@ -1728,6 +1797,15 @@ fm_load(struct eval_msg *em)
 	for (i = 0; i < fm.def_wl_rcvd.n; i++)
 		free(fm.def_wl_rcvd.v[i]);
 	free(fm.def_wl_rcvd.v);
+	for (i = 0; i < fm.addrlist.n; i++)
+		free(fm.addrlist.v[i]);
+	free(fm.addrlist.v);
+	for (i = 0; i < fm.subj_wl.n; i++)
+		free(fm.subj_wl.v[i]);
+	free(fm.subj_wl.v);
+	for (i = 0; i < fm.subj_bl.n; i++)
+		free(fm.subj_bl.v[i]);
+	free(fm.subj_bl.v);
 	memset(&fm, 0, sizeof(fm));
 	fm.conf = em->conf;
 	nr = saconf_nrules(em->conf);
@@ -1982,6 +2060,100 @@ ev_from_in_welcomelist(struct eval_msg *em, int argc, char **argv)
 		if (welcomelist_rcvd(em, &f->wl_rcvd, a->v[i]) == 1)
 			return 1;
 	return 0;
+}
+
+/* ev_from_in_list - check_from_in_list: WLBLEval: a From address in
+ * an address list (welcomelist_from, blocklist_from or an
+ * enlist_addrlist list) */
+static int
+ev_from_in_list(struct eval_msg *em, int argc, char **argv)
+{
+	struct fm_conf *f;
+	struct addrs *a;
+	size_t i, ln;
+	int k;
+
+	if (argc < 1)
+		return 0;
+	if (em->set != NULL && (strcmp(argv[0], "welcomelist_from") == 0 ||
+	    strcmp(argv[0], "whitelist_from") == 0))
+		return from_listed(em, &em->set->welcomelist_from);
+	if (em->set != NULL && (strcmp(argv[0], "blocklist_from") == 0 ||
+	    strcmp(argv[0], "blacklist_from") == 0))
+		return from_listed(em, &em->set->blocklist_from);
+	f = fm_load(em);
+	a = all_from(em);
+	ln = strlen(argv[0]);
+	for (i = 0; i < f->addrlist.n; i++) {
+		const char *e = f->addrlist.v[i];
+
+		if (strncmp(e, argv[0], ln) != 0 || e[ln] != ' ')
+			continue;
+		for (k = 0; k < a->n; k++)
+			if (saconf_glob(e + ln + 1, a->v[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/* subject_listed - WelcomeListSubject: the Subject (lower case)
+ * matches one of the patterns */
+static int
+subject_listed(struct eval_msg *em, const struct saconf_list *l)
+{
+	struct buf b = BUF_INIT;
+	const char *subj;
+	int r = 0;
+
+	subj = hget(em, "Subject", &b);
+	if (subj[0] != '\0' && l->n > 0) {
+		/* the value without its final newline */
+		if (b.len > 0 && b.data[b.len - 1] == '\n')
+			b.data[--b.len] = '\0';
+		size_t i;
+
+		lower(b.data);
+		for (i = 0; i < l->n && !r; i++)
+			r = rx_arg_match(l->v[i], b.data, b.len);
+	}
+	buf_free(&b);
+	return r;
+}
+
+/* ev_subject_in_welcomelist - check_subject_in_welcomelist (and the
+ * old whitelist name): WelcomeListSubject */
+static int
+ev_subject_in_welcomelist(struct eval_msg *em, int argc, char **argv)
+{
+	return subject_listed(em, &fm_load(em)->subj_wl);
+}
+
+/* ev_subject_in_blocklist - check_subject_in_blocklist (and the old
+ * blacklist name): WelcomeListSubject */
+static int
+ev_subject_in_blocklist(struct eval_msg *em, int argc, char **argv)
+{
+	return subject_listed(em, &fm_load(em)->subj_bl);
+}
+
+/* ev_uri_host_in_blocklist - check_uri_host_in_blocklist (and the old
+ * blacklist name): WLBLEval, the BLOCK list of blocklist_uri_host */
+static int
+ev_uri_host_in_blocklist(struct eval_msg *em, int argc, char **argv)
+{
+	char *av[1] = { "BLOCK" };
+
+	return ev_uri_host_listed(em, 1, av);
+}
+
+/* ev_uri_host_in_welcomelist - check_uri_host_in_welcomelist (and the
+ * old whitelist name): WLBLEval, the WELCOME list */
+static int
+ev_uri_host_in_welcomelist(struct eval_msg *em, int argc, char **argv)
+{
+	char *av[1] = { "WELCOME" };
+
+	return ev_uri_host_listed(em, 1, av);
 }
 
 /* fm_re - does email match the optional regex argument? */
@@ -4792,15 +4964,15 @@ static const struct {
 	{ "check_from_in_default_welcomelist",
 	    ev_from_in_default_welcomelist },
 	{ "check_from_in_default_whitelist", ev_from_in_default_welcomelist },
-	{ "check_uri_host_in_welcomelist", ev_zero },
-	{ "check_uri_host_in_whitelist", ev_zero },
-	{ "check_uri_host_in_blocklist", ev_zero },
-	{ "check_uri_host_in_blacklist", ev_zero },
+	{ "check_uri_host_in_welcomelist", ev_uri_host_in_welcomelist },
+	{ "check_uri_host_in_whitelist", ev_uri_host_in_welcomelist },
+	{ "check_uri_host_in_blocklist", ev_uri_host_in_blocklist },
+	{ "check_uri_host_in_blacklist", ev_uri_host_in_blocklist },
 	{ "check_uri_host_listed", ev_uri_host_listed },
-	{ "check_subject_in_welcomelist", ev_zero },
-	{ "check_subject_in_whitelist", ev_zero },
-	{ "check_subject_in_blocklist", ev_zero },
-	{ "check_subject_in_blacklist", ev_zero },
+	{ "check_subject_in_welcomelist", ev_subject_in_welcomelist },
+	{ "check_subject_in_whitelist", ev_subject_in_welcomelist },
+	{ "check_subject_in_blocklist", ev_subject_in_blocklist },
+	{ "check_subject_in_blacklist", ev_subject_in_blocklist },
 	/* FreeMail */
 	{ "check_freemail_from", ev_freemail_from },
 	{ "check_freemail_header", ev_freemail_header },

@@ -525,6 +525,27 @@ t_rcvd(void)
 	    "not listed");
 }
 
+/* t_lists2 - address lists, subject lists, URI host block list */
+static void
+t_lists2(void)
+{
+	static const char bank[] =
+	    "From: alerts@mail.bank.example\nSubject: The Weekly Report for "
+	    "May\n\nsee http://www.evil.example.com/x\n";
+
+	TEST_IS_INT(RUN1(bank, "check_from_in_list", "BANKS"), 1,
+	    "enlist_addrlist (BANKS)");
+	TEST_IS_INT(RUN1(plain, "check_from_in_list", "BANKS"), 0,
+	    "not a bank");
+	TEST_IS_INT(RUN0(bank, "check_subject_in_welcomelist"), 1,
+	    "welcomelist_subject glob, any case");
+	TEST_IS_INT(RUN0(plain, "check_subject_in_welcomelist"), 0, "lunch");
+	TEST_IS_INT(RUN0(bank, "check_uri_host_in_blocklist"), 1,
+	    "blocklist_uri_host, a subdomain");
+	TEST_IS_INT(RUN0(bank, "check_uri_host_in_welcomelist"), 0,
+	    "no welcome list");
+}
+
 /* t_images - ImageInfo on a GIF and a PNG attachment */
 static void
 t_images(void)
@@ -689,6 +710,9 @@ main(void)
 	    "welcomelist_bounce_relays mx.example.net\n"
 	    "url_shortener bit.ly .page.link\n"
 	    "def_welcomelist_from_rcvd *@paypal.com paypal.com\n"
+	    "enlist_addrlist (BANKS) *@bank.example *@*.bank.example\n"
+	    "welcomelist_subject *weekly report*\n"
+	    "blocklist_uri_host evil.example.com\n"
 	    "welcomelist_from_rcvd boss@corp.com [198.51.100.]\n"
 	    "enlist_uri_host (BADTLD) top click\n"
 	    "delist_uri_host (BADTLD) good.top\n"
@@ -712,6 +736,7 @@ main(void)
 	t_more();
 	t_plugins();
 	t_rcvd();
+	t_lists2();
 	t_hostile();
 	t_language();
 	saconf_free(conf);
