@@ -332,6 +332,18 @@ addrs_free(struct addrs *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* fm_seen - is e in the list? */
+static int
+fm_seen(const struct addrs *a, const char *e)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], e) == 0)
+			return 1;
+	return 0;
+}
+
 /* addrs_header - every address of every header "name", as SA's
  * get("Name:addr") in list context */
 static void
@@ -1514,6 +1526,8 @@ struct fm_conf {
 	struct saconf_list	 wl_rcvd, def_wl_rcvd;
 	struct saconf_list	 addrlist;	/* "LIST glob" */
 	struct saconf_list	 subj_wl, subj_bl;	/* subject globs */
+	/* welcomelist_to, blocklist_to, more_spam_to, all_spam_to */
+	struct saconf_list	 to_lists[4];
 };
 
 static struct fm_conf fm;
@@ -1589,6 +1603,23 @@ addrlist_line(int enlist, char *p)
 				fm.addrlist.v[i] = xstrdup("");
 			}
 	}
+}
+
+/* to_list_kind - the index of a *_to list directive, or -1 */
+static int
+to_list_kind(const char *key)
+{
+	if (strcmp(key, "welcomelist_to") == 0 ||
+	    strcmp(key, "whitelist_to") == 0)
+		return 0;
+	if (strcmp(key, "blocklist_to") == 0 ||
+	    strcmp(key, "blacklist_to") == 0)
+		return 1;
+	if (strcmp(key, "more_spam_to") == 0)
+		return 2;
+	if (strcmp(key, "all_spam_to") == 0)
+		return 3;
+	return -1;
 }
 
 /* subject_line - a welcomelist_subject/blocklist_subject value: one
@@ -1677,6 +1708,12 @@ fm_file(const char *path)
 			snprintf(buf, sizeof(buf), "(%s) %s", key[0] == 'b' ?
 			    "BLOCK" : "WELCOME", p);
 			uri_host_line(1, buf);
+			continue;
+		} else if ((kind = to_list_kind(key)) >= 0) {
+			for (tok = strtok_r(p, " \t\r\n", &save);
+			    tok != NULL && tok[0] != '#';
+			    tok = strtok_r(NULL, " \t\r\n", &save))
+				fm_add(&fm.to_lists[kind], lower(tok));
 			continue;
 		} else if (strcmp(key, "welcomelist_subject") == 0 ||
 		    strcmp(key, "whitelist_subject") == 0 ||
@@ -1767,6 +1804,7 @@ fm_load(struct eval_msg *em)
 {
 	char **dirs = NULL;
 	size_t nd = 0, i, j, nr;
+	int t;
 
 	if (em->conf == NULL || fm.conf == em->conf)
 		return &fm;
@@ -1806,6 +1844,11 @@ fm_load(struct eval_msg *em)
 	for (i = 0; i < fm.subj_bl.n; i++)
 		free(fm.subj_bl.v[i]);
 	free(fm.subj_bl.v);
+	for (t = 0; t < 4; t++) {
+		for (i = 0; i < fm.to_lists[t].n; i++)
+			free(fm.to_lists[t].v[i]);
+		free(fm.to_lists[t].v);
+	}
 	memset(&fm, 0, sizeof(fm));
 	fm.conf = em->conf;
 	nr = saconf_nrules(em->conf);
@@ -2156,6 +2199,94 @@ ev_uri_host_in_welcomelist(struct eval_msg *em, int argc, char **argv)
 	return ev_uri_host_listed(em, 1, av);
 }
 
+/* all_to - PerMsgStatus all_to_addrs: Resent-To/Cc, or the "for"
+ * addresses of the first three Received and the To-like headers */
+static void
+all_to(struct eval_msg *em, struct addrs *out)
+{
+	static const char *const hdrs[] = {
+		"To", "Apparently-To", "Delivered-To", "Envelope-Recipients",
+		"Apparently-Resent-To", "X-Envelope-To", "Envelope-To",
+		"X-Delivered-To", "X-Original-To", "X-Rcpt-To", "X-Real-To",
+		"Cc",
+	};
+	struct addrs tmp = { 0 };
+	struct buf b = BUF_INIT;
+	size_t i, ov[6];
+	int k, n = 0;
+
+	if (em->mt == NULL)
+		return;
+	if (msgtext_header(em->mt, "Resent-To:first:addr", &b) != NULL)
+		addrs_add(&tmp, b.data, b.len);
+	if (msgtext_header(em->mt, "Resent-Cc:first:addr", &b) != NULL)
+		addrs_add(&tmp, b.data, b.len);
+	if (tmp.n == 0) {
+		for (k = 0; k < em->mt->nhdr && n < 3; k++) {
+			const char *v = em->mt->hdr[k].dec;
+
+			if (strcasecmp(em->mt->hdr[k].name, "Received") != 0)
+				continue;
+			n++;
+			if (rx_match(" for <?(\\S+@(\\S+?))>?;", 0, v, ov, 3) &&
+			    strchr(v + ov[4], '.') != NULL)
+				addrs_add(&tmp, v + ov[2], ov[3] - ov[2]);
+		}
+		for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+			addrs_header(em, hdrs[i], &tmp);
+	}
+	for (k = 0; k < tmp.n; k++)
+		if (!fm_seen(out, tmp.v[k]))
+			addrs_add(out, tmp.v[k], strlen(tmp.v[k]));
+	addrs_free(&tmp);
+	buf_free(&b);
+}
+
+/* to_listed - WLBLEval: one of all_to_addrs in a *_to list */
+static int
+to_listed(struct eval_msg *em, int which)
+{
+	struct fm_conf *f = fm_load(em);
+	struct addrs to = { 0 };
+	int i, r = 0;
+
+	if (f->to_lists[which].n == 0)
+		return 0;
+	all_to(em, &to);
+	for (i = 0; i < to.n && !r; i++)
+		r = saconf_listed(&f->to_lists[which], to.v[i]);
+	addrs_free(&to);
+	return r;
+}
+
+/* ev_to_in_welcomelist - check_to_in_welcomelist (and whitelist) */
+static int
+ev_to_in_welcomelist(struct eval_msg *em, int argc, char **argv)
+{
+	return to_listed(em, 0);
+}
+
+/* ev_to_in_blocklist - check_to_in_blocklist (and blacklist) */
+static int
+ev_to_in_blocklist(struct eval_msg *em, int argc, char **argv)
+{
+	return to_listed(em, 1);
+}
+
+/* ev_to_in_more_spam - check_to_in_more_spam: WLBLEval */
+static int
+ev_to_in_more_spam(struct eval_msg *em, int argc, char **argv)
+{
+	return to_listed(em, 2);
+}
+
+/* ev_to_in_all_spam - check_to_in_all_spam: WLBLEval */
+static int
+ev_to_in_all_spam(struct eval_msg *em, int argc, char **argv)
+{
+	return to_listed(em, 3);
+}
+
 /* fm_re - does email match the optional regex argument? */
 static int
 fm_re(int argc, char **argv, int i, const char *email)
@@ -2237,18 +2368,6 @@ rx_subst(const char *pat, uint32_t opt, struct buf *b)
 	free(out);
 	if (owned)
 		pcre2_code_free(c);
-}
-
-/* fm_seen - is e in the list? */
-static int
-fm_seen(const struct addrs *a, const char *e)
-{
-	int i;
-
-	for (i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], e) == 0)
-			return 1;
-	return 0;
 }
 
 /* fm_emails - the addresses of one text (FreeMail's email_regex with a
@@ -4953,13 +5072,13 @@ static const struct {
 	{ "check_from_in_blacklist", ev_from_in_blocklist },
 	{ "check_from_in_list", ev_from_in_list },
 	{ "check_mailfrom_matches_rcvd", ev_mailfrom_matches_rcvd },
-	/* lists this release keeps nothing in: never hit */
-	{ "check_to_in_welcomelist", ev_zero },
-	{ "check_to_in_whitelist", ev_zero },
-	{ "check_to_in_blocklist", ev_zero },
-	{ "check_to_in_blacklist", ev_zero },
-	{ "check_to_in_more_spam", ev_zero },
-	{ "check_to_in_all_spam", ev_zero },
+	/* list this release keeps nothing in: never hits */
+	{ "check_to_in_welcomelist", ev_to_in_welcomelist },
+	{ "check_to_in_whitelist", ev_to_in_welcomelist },
+	{ "check_to_in_blocklist", ev_to_in_blocklist },
+	{ "check_to_in_blacklist", ev_to_in_blocklist },
+	{ "check_to_in_more_spam", ev_to_in_more_spam },
+	{ "check_to_in_all_spam", ev_to_in_all_spam },
 	{ "check_replyto_in_list", ev_zero },
 	{ "check_from_in_default_welcomelist",
 	    ev_from_in_default_welcomelist },

@@ -544,6 +544,9 @@ t_lists2(void)
 	    "blocklist_uri_host, a subdomain");
 	TEST_IS_INT(RUN0(bank, "check_uri_host_in_welcomelist"), 0,
 	    "no welcome list");
+	TEST_IS_INT(RUN0(plain, "check_to_in_more_spam"), 1,
+	    "more_spam_to alice@example.net");
+	TEST_IS_INT(RUN0(bank, "check_to_in_more_spam"), 0, "no To");
 }
 
 /* t_images - ImageInfo on a GIF and a PNG attachment */
@@ -713,6 +716,7 @@ main(void)
 	    "enlist_addrlist (BANKS) *@bank.example *@*.bank.example\n"
 	    "welcomelist_subject *weekly report*\n"
 	    "blocklist_uri_host evil.example.com\n"
+	    "more_spam_to alice@example.net\n"
 	    "welcomelist_from_rcvd boss@corp.com [198.51.100.]\n"
 	    "enlist_uri_host (BADTLD) top click\n"
 	    "delist_uri_host (BADTLD) good.top\n"
