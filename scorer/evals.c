@@ -4116,15 +4116,36 @@ anchor_same(const struct anchor *a, const struct anchor *b)
 	return a->klen == b->klen && memcmp(a->key, b->key, a->klen) == 0;
 }
 
+/* href_domain - HTTPSMismatch: the registrable domain of an http(s)
+ * href that is not an IP address, into d; 0 when there is none */
+static int
+href_domain(const struct anchor *a, struct buf *d)
+{
+	struct buf host = BUF_INIT;
+	size_t ov[4];
+	int ok = 0;
+
+	buf_add(&host, a->key, a->klen);
+	if (rx_match("^https?://([^/:?#]+)", RXI, buf_str(&host), ov, 2)) {
+		buf_trunc(&host, ov[3]);
+		buf_drop(&host, ov[2]);
+		ok = !rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
+		    buf_str(&host), NULL, 0) &&
+		    valid_domain(buf_str(&host), d);
+	}
+	buf_free(&host);
+	return ok;
+}
+
 /* ev_https_http_mismatch - check_https_http_mismatch: HTTPSMismatch: a
  * link whose text shows an https URL of another domain than the link's */
 static int
 ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
 {
-	struct buf d = BUF_INIT, host = BUF_INIT;
+	struct buf d = BUF_INIT;
 	double minanchors = arg_num(argc, argv, 0, 0);
 	struct anchor *v = NULL;
-	size_t nv, cap, k, g, ov[4];
+	size_t nv, cap, k, g;
 	int i, r = 0;
 
 	if (minanchors == 0)
@@ -4145,48 +4166,23 @@ ev_https_http_mismatch(struct eval_msg *em, int argc, char **argv)
 		}
 		if (nv > 1)
 			qsort(v, nv, sizeof(*v), anchor_cmp);
-		for (k = 0; k < nv && !hit; k = g) {
-			for (g = k + 1; g < nv && anchor_same(&v[k], &v[g]); g++)
-				;
-			buf_reset(&host);
-			buf_add(&host, v[k].key, v[k].klen);
-			if (!rx_match("^https?://([^/:?#]+)", RXI, buf_str(&host),
-			    ov, 2))
-				continue;
-			buf_trunc(&host, ov[3]);
-			buf_drop(&host, ov[2]);
-			if (rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
-			    buf_str(&host), NULL, 0) ||
-			    !valid_domain(buf_str(&host), &d))
+		/* SA counts every usable href, then decides */
+		for (k = 0; k < nv; k = g) {
+			for (g = k + 1; g < nv && anchor_same(&v[k], &v[g]);)
+				g++;
+			if (!href_domain(&v[k], &d))
 				continue;
 			anchors++;
-			/* the texts of this href, in document order */
 			for (; k < g && !hit; k++)
 				hit = https_other(buf_str(&d), v[k].text,
 				    v[k].tlen);
 		}
-		/* SA counts every href before it decides */
-		for (; k < nv; k = g) {
-			for (g = k + 1; g < nv && anchor_same(&v[k], &v[g]); g++)
-				;
-			buf_reset(&host);
-			buf_add(&host, v[k].key, v[k].klen);
-			if (rx_match("^https?://([^/:?#]+)", RXI, buf_str(&host),
-			    ov, 2)) {
-				buf_trunc(&host, ov[3]);
-				buf_drop(&host, ov[2]);
-				if (!rx_match("^\\d+\\.\\d+\\.\\d+\\.\\d+$", 0,
-				    buf_str(&host), NULL, 0) &&
-				    valid_domain(buf_str(&host), &d))
-					anchors++;
-			}
-		}
-		r = hit && anchors >= minanchors && (arg_undef(argc, argv, 1) ||
+		r = hit && anchors >= minanchors &&
+		    (arg_undef(argc, argv, 1) ||
 		    anchors < arg_num(argc, argv, 1, 0));
 	}
 	free(v);
 	buf_free(&d);
-	buf_free(&host);
 	return r;
 }
 

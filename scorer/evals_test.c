@@ -595,7 +595,8 @@ t_hostile(void)
 	static const char *const evals[] = {
 		"check_https_http_mismatch", "html_tag_exists",
 		"multipart_alternative_difference", "html_text_match",
-		"check_for_mime", "tvd_vertical_words", "check_freemail_replyto",
+		"check_for_mime", "tvd_vertical_words",
+		"check_freemail_replyto",
 	};
 	struct buf m = BUF_INIT;
 	struct eval_msg *em;
