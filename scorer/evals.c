@@ -32,6 +32,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,19 @@ static struct rx rx_tab[RX_MAX];
 static int rx_n;
 static pcre2_match_context *rx_mctx;
 
+static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
+/* the caches below are shared by the threads of the scorer */
+static pthread_mutex_t rx_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* rx_init - the match context: limits for every match */
+static void
+rx_init(void)
+{
+	rx_mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(rx_mctx, 1000000);
+	pcre2_set_depth_limit(rx_mctx, 10000);
+}
+
 /* rx_compile - pat compiled (with JIT when it can), or NULL */
 static pcre2_code *
 rx_compile(const char *pat, uint32_t opt)
@@ -88,11 +102,7 @@ rx_compile(const char *pat, uint32_t opt)
 	int err;
 	PCRE2_SIZE off;
 
-	if (rx_mctx == NULL) {
-		rx_mctx = pcre2_match_context_create(NULL);
-		pcre2_set_match_limit(rx_mctx, 1000000);
-		pcre2_set_depth_limit(rx_mctx, 10000);
-	}
+	pthread_once(&rx_once, rx_init);
 	c = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opt, &err,
 	    &off, NULL);
 	if (c != NULL)
@@ -108,13 +118,18 @@ rx_compile(const char *pat, uint32_t opt)
 static pcre2_code *
 rx_get(const char *pat, uint32_t opt, int *owned)
 {
+	pcre2_code *c;
 	int i;
 
 	*owned = 0;
+	pthread_mutex_lock(&rx_lock);
 	for (i = 0; i < rx_n; i++)
-		if (rx_tab[i].pat == pat && rx_tab[i].opt == opt)
-			return rx_tab[i].code;
-	pcre2_code *c = rx_compile(pat, opt);
+		if (rx_tab[i].pat == pat && rx_tab[i].opt == opt) {
+			c = rx_tab[i].code;
+			pthread_mutex_unlock(&rx_lock);
+			return c;
+		}
+	c = rx_compile(pat, opt);
 	if (c != NULL && rx_n < RX_MAX) {
 		rx_tab[rx_n].pat = pat;
 		rx_tab[rx_n].opt = opt;
@@ -122,6 +137,7 @@ rx_get(const char *pat, uint32_t opt, int *owned)
 		rx_n++;
 	} else
 		*owned = c != NULL;
+	pthread_mutex_unlock(&rx_lock);
 	return c;
 }
 
@@ -182,9 +198,13 @@ rx_arg_get(const char *pat, int *owned)
 	int i;
 
 	*owned = 0;
+	pthread_mutex_lock(&rx_lock);
 	for (i = 0; i < rx_nargs; i++)
-		if (strcmp(rx_args[i].pat, pat) == 0)
-			return rx_args[i].code;
+		if (strcmp(rx_args[i].pat, pat) == 0) {
+			c = rx_args[i].code;
+			pthread_mutex_unlock(&rx_lock);
+			return c;
+		}
 	c = rx_compile(pat, 0);
 	if (rx_nargs < RX_MAX) {
 		rx_args[rx_nargs].pat = xstrdup(pat);
@@ -192,6 +212,7 @@ rx_arg_get(const char *pat, int *owned)
 		rx_nargs++;
 	} else
 		*owned = c != NULL;
+	pthread_mutex_unlock(&rx_lock);
 	return c;
 }
 
@@ -1530,7 +1551,11 @@ struct fm_conf {
 	struct saconf_list	 to_lists[4];
 };
 
-static struct fm_conf fm;
+#define FM_CONFS	8	/* configurations kept */
+
+static struct fm_conf *fm_confs[FM_CONFS];
+static struct fm_conf *fmc;	/* the one being read, under fm_lock */
+static pthread_mutex_t fm_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* fm_add - append s to a list */
 static void
@@ -1571,7 +1596,7 @@ uri_host_line(int enlist, char *p)
 		lower(tok);
 		snprintf(ent, sizeof(ent), "%s%s %s", enlist ? "" : "!",
 		    list ? list : "*", tok);
-		fm_add(&fm.urihost, ent);
+		fm_add(&fmc->urihost, ent);
 	}
 }
 
@@ -1594,13 +1619,13 @@ addrlist_line(int enlist, char *p)
 			break;
 		snprintf(ent, sizeof(ent), "%s %s", list, lower(tok));
 		if (enlist) {
-			fm_add(&fm.addrlist, ent);
+			fm_add(&fmc->addrlist, ent);
 			continue;
 		}
-		for (i = 0; i < fm.addrlist.n; i++)
-			if (strcmp(fm.addrlist.v[i], ent) == 0) {
-				free(fm.addrlist.v[i]);
-				fm.addrlist.v[i] = xstrdup("");
+		for (i = 0; i < fmc->addrlist.n; i++)
+			if (strcmp(fmc->addrlist.v[i], ent) == 0) {
+				free(fmc->addrlist.v[i]);
+				fmc->addrlist.v[i] = xstrdup("");
 			}
 	}
 }
@@ -1713,20 +1738,20 @@ fm_file(const char *path)
 			for (tok = strtok_r(p, " \t\r\n", &save);
 			    tok != NULL && tok[0] != '#';
 			    tok = strtok_r(NULL, " \t\r\n", &save))
-				fm_add(&fm.to_lists[kind], lower(tok));
+				fm_add(&fmc->to_lists[kind], lower(tok));
 			continue;
 		} else if (strcmp(key, "welcomelist_subject") == 0 ||
 		    strcmp(key, "whitelist_subject") == 0 ||
 		    strcmp(key, "blocklist_subject") == 0 ||
 		    strcmp(key, "blacklist_subject") == 0) {
-			subject_line(key[0] == 'b' ? &fm.subj_bl : &fm.subj_wl,
+			subject_line(key[0] == 'b' ? &fmc->subj_bl : &fmc->subj_wl,
 			    p);
 			continue;
 		} else if (strcmp(key, "welcomelist_from_rcvd") == 0 ||
 		    strcmp(key, "whitelist_from_rcvd") == 0 ||
 		    strcmp(key, "def_welcomelist_from_rcvd") == 0 ||
 		    strcmp(key, "def_whitelist_from_rcvd") == 0) {
-			rcvd_line(key[0] == 'd' ? &fm.def_wl_rcvd : &fm.wl_rcvd,
+			rcvd_line(key[0] == 'd' ? &fmc->def_wl_rcvd : &fmc->wl_rcvd,
 			    p);
 			continue;
 		}
@@ -1742,24 +1767,24 @@ fm_file(const char *path)
 		    tok = strtok_r(NULL, " \t\r\n", &save)) {
 			lower(tok);
 			if (kind == 1)
-				fm_add(&fm.welcome, tok);
+				fm_add(&fmc->welcome, tok);
 			else if (kind == 3)
-				fm_add(&fm.bounce, tok);
+				fm_add(&fmc->bounce, tok);
 
 			else if (kind == 2)
-				fm_add(&fm.shortener, tok);
+				fm_add(&fmc->shortener, tok);
 			else if (tok[strspn(tok, "abcdefghijklmnopqrstuvwxyz"
 			    "0123456789.*?-")] != '\0')
 				continue;
 			else if (strpbrk(tok, "*?") != NULL)
-				fm_add(&fm.wild, tok);
+				fm_add(&fmc->wild, tok);
 			else {
-				if (fm.ndom == fm.cap) {
-					fm.cap = fm.cap ? 2 * fm.cap : 256;
-					fm.dom = xreallocarray(fm.dom, fm.cap,
-					    sizeof(*fm.dom));
+				if (fmc->ndom == fmc->cap) {
+					fmc->cap = fmc->cap ? 2 * fmc->cap : 256;
+					fmc->dom = xreallocarray(fmc->dom, fmc->cap,
+					    sizeof(*fmc->dom));
 				}
-				fm.dom[fm.ndom++] = xstrdup(tok);
+				fmc->dom[fmc->ndom++] = xstrdup(tok);
 			}
 		}
 	}
@@ -1776,13 +1801,13 @@ fm_wild_compile(void)
 	const char *p;
 	size_t i;
 
-	if (fm.wild.n == 0)
+	if (fmc->wild.n == 0)
 		return;
 	buf_adds(&pat, "@(?:");
-	for (i = 0; i < fm.wild.n; i++) {
+	for (i = 0; i < fmc->wild.n; i++) {
 		if (i > 0)
 			buf_addc(&pat, '|');
-		for (p = fm.wild.v[i]; *p; p++) {
+		for (p = fmc->wild.v[i]; *p; p++) {
 			if (*p == '.')
 				buf_adds(&pat, "\\.");
 			else if (*p == '?')
@@ -1794,63 +1819,86 @@ fm_wild_compile(void)
 		}
 	}
 	buf_adds(&pat, ")$");
-	fm.wild_re = rx_compile(buf_str(&pat), 0);
+	fmc->wild_re = rx_compile(buf_str(&pat), 0);
 	buf_free(&pat);
 }
 
 /* fm_load - the freemail lists of a configuration, read once */
+/* fm_conf_free - free one configuration's plugin lists */
+static void
+fm_conf_free(struct fm_conf *c)
+{
+	size_t i;
+	int t;
+
+	for (i = 0; i < c->ndom; i++)
+		free(c->dom[i]);
+	free(c->dom);
+	for (i = 0; i < c->wild.n; i++)
+		free(c->wild.v[i]);
+	free(c->wild.v);
+	if (c->wild_re != NULL)
+		pcre2_code_free(c->wild_re);
+	for (i = 0; i < c->welcome.n; i++)
+		free(c->welcome.v[i]);
+	free(c->welcome.v);
+	for (i = 0; i < c->shortener.n; i++)
+		free(c->shortener.v[i]);
+	free(c->shortener.v);
+	for (i = 0; i < c->urihost.n; i++)
+		free(c->urihost.v[i]);
+	free(c->urihost.v);
+	for (i = 0; i < c->bounce.n; i++)
+		free(c->bounce.v[i]);
+	free(c->bounce.v);
+	for (i = 0; i < c->wl_rcvd.n; i++)
+		free(c->wl_rcvd.v[i]);
+	free(c->wl_rcvd.v);
+	for (i = 0; i < c->def_wl_rcvd.n; i++)
+		free(c->def_wl_rcvd.v[i]);
+	free(c->def_wl_rcvd.v);
+	for (i = 0; i < c->addrlist.n; i++)
+		free(c->addrlist.v[i]);
+	free(c->addrlist.v);
+	for (i = 0; i < c->subj_wl.n; i++)
+		free(c->subj_wl.v[i]);
+	free(c->subj_wl.v);
+	for (i = 0; i < c->subj_bl.n; i++)
+		free(c->subj_bl.v[i]);
+	free(c->subj_bl.v);
+	for (t = 0; t < 4; t++) {
+		for (i = 0; i < c->to_lists[t].n; i++)
+			free(c->to_lists[t].v[i]);
+		free(c->to_lists[t].v);
+	}
+	free(c);
+}
+
+/*
+ * fm_load - the plugin lists of a configuration, read once: kept for
+ * the last FM_CONFS configurations (a reload builds a new one beside
+ * the old), under a lock as the scorer may check in several threads
+ */
 static struct fm_conf *
 fm_load(struct eval_msg *em)
 {
+	static struct fm_conf empty;
+	struct fm_conf *c;
 	char **dirs = NULL;
 	size_t nd = 0, i, j, nr;
-	int t;
+	int k;
 
-	if (em->conf == NULL || fm.conf == em->conf)
-		return &fm;
-	/* a new configuration (reload): start over */
-	for (i = 0; i < fm.ndom; i++)
-		free(fm.dom[i]);
-	free(fm.dom);
-	for (i = 0; i < fm.wild.n; i++)
-		free(fm.wild.v[i]);
-	free(fm.wild.v);
-	if (fm.wild_re != NULL)
-		pcre2_code_free(fm.wild_re);
-	for (i = 0; i < fm.welcome.n; i++)
-		free(fm.welcome.v[i]);
-	free(fm.welcome.v);
-	for (i = 0; i < fm.shortener.n; i++)
-		free(fm.shortener.v[i]);
-	free(fm.shortener.v);
-	for (i = 0; i < fm.urihost.n; i++)
-		free(fm.urihost.v[i]);
-	free(fm.urihost.v);
-	for (i = 0; i < fm.bounce.n; i++)
-		free(fm.bounce.v[i]);
-	free(fm.bounce.v);
-	for (i = 0; i < fm.wl_rcvd.n; i++)
-		free(fm.wl_rcvd.v[i]);
-	free(fm.wl_rcvd.v);
-	for (i = 0; i < fm.def_wl_rcvd.n; i++)
-		free(fm.def_wl_rcvd.v[i]);
-	free(fm.def_wl_rcvd.v);
-	for (i = 0; i < fm.addrlist.n; i++)
-		free(fm.addrlist.v[i]);
-	free(fm.addrlist.v);
-	for (i = 0; i < fm.subj_wl.n; i++)
-		free(fm.subj_wl.v[i]);
-	free(fm.subj_wl.v);
-	for (i = 0; i < fm.subj_bl.n; i++)
-		free(fm.subj_bl.v[i]);
-	free(fm.subj_bl.v);
-	for (t = 0; t < 4; t++) {
-		for (i = 0; i < fm.to_lists[t].n; i++)
-			free(fm.to_lists[t].v[i]);
-		free(fm.to_lists[t].v);
-	}
-	memset(&fm, 0, sizeof(fm));
-	fm.conf = em->conf;
+	if (em->conf == NULL)
+		return &empty;
+	pthread_mutex_lock(&fm_lock);
+	for (k = 0; k < FM_CONFS; k++)
+		if (fm_confs[k] != NULL && fm_confs[k]->conf == em->conf) {
+			c = fm_confs[k];
+			pthread_mutex_unlock(&fm_lock);
+			return c;
+		}
+	fmc = xcalloc(1, sizeof(*fmc));
+	fmc->conf = em->conf;
 	nr = saconf_nrules(em->conf);
 	for (i = 0; i < nr; i++) {
 		const char *file = saconf_rule_at(em->conf, i)->file, *sl;
@@ -1873,7 +1921,7 @@ fm_load(struct eval_msg *em)
 		DIR *dp = opendir(dirs[j]);
 		struct dirent *de;
 		char **names = NULL;
-		size_t nn = 0, k;
+		size_t nn = 0, m;
 
 		while (dp != NULL && (de = readdir(dp)) != NULL) {
 			size_t l = strlen(de->d_name);
@@ -1887,21 +1935,28 @@ fm_load(struct eval_msg *em)
 		if (dp != NULL)
 			closedir(dp);
 		qsort(names, nn, sizeof(*names), cmpstr);
-		for (k = 0; k < nn; k++) {
+		for (m = 0; m < nn; m++) {
 			char path[4096];
 
 			snprintf(path, sizeof(path), "%s/%s", dirs[j],
-			    names[k]);
+			    names[m]);
 			fm_file(path);
-			free(names[k]);
+			free(names[m]);
 		}
 		free(names);
 		free(dirs[j]);
 	}
 	free(dirs);
-	qsort(fm.dom, fm.ndom, sizeof(*fm.dom), cmpstr);
+	qsort(fmc->dom, fmc->ndom, sizeof(*fmc->dom), cmpstr);
 	fm_wild_compile();
-	return &fm;
+	/* the oldest configuration makes room */
+	if (fm_confs[FM_CONFS - 1] != NULL)
+		fm_conf_free(fm_confs[FM_CONFS - 1]);
+	memmove(fm_confs + 1, fm_confs, (FM_CONFS - 1) * sizeof(*fm_confs));
+	fm_confs[0] = c = fmc;
+	fmc = NULL;
+	pthread_mutex_unlock(&fm_lock);
+	return c;
 }
 
 /* is_freemail - FreeMail _is_freemail on a lower-case address */

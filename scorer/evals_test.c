@@ -4,6 +4,7 @@
  * recipients, freemail, lists, MIME, HTML, body, language), the
  * lookup table and the offline hooks.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -625,6 +626,44 @@ t_hostile(void)
 	buf_free(&m);
 }
 
+/* worker - evals from several families, again and again */
+static void *
+worker(void *arg)
+{
+	static const char m[] =
+	    "From: joe.smith77@gmail.com\nReply-To: x@yahoo.com\n"
+	    "Subject: BUY CHEAP STUFF NOW\nContent-Type: text/html\n\n"
+	    "<html><body><font size=7>Big</font> <a href=\"http://a.example."
+	    "com/\">https://b.com/</a> text text text</body></html>\n";
+	int k, *bad = arg;
+
+	for (k = 0; k < 50; k++) {
+		if (RUN0(m, "check_freemail_from") != 1 ||
+		    RUN3(m, "html_range", "max_size", "6", "inf") != 1 ||
+		    RUN0(m, "subject_is_all_caps") != 1 ||
+		    RUN2(m, "html_text_match", "anchor", "https:") != 1 ||
+		    RUN2(m, "check_https_http_mismatch", "1", "10") != 1)
+			(*bad)++;
+	}
+	return NULL;
+}
+
+/* t_threads - the evals' shared caches under concurrent use */
+static void
+t_threads(void)
+{
+	pthread_t t[4];
+	int bad[4] = { 0 }, i, sum = 0;
+
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, worker, &bad[i]);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		sum += bad[i];
+	}
+	TEST_IS_INT(sum, 0, "4 threads, 50 messages each, same answers");
+}
+
 static const char english[] =
     "The committee met on Tuesday to discuss the budget for the coming "
     "year. Several members raised concerns about the rising cost of "
@@ -743,6 +782,7 @@ main(void)
 	t_rcvd();
 	t_lists2();
 	t_hostile();
+	t_threads();
 	t_language();
 	saconf_free(conf);
 	unlink(path);

@@ -15,7 +15,10 @@
  * SA's no, sh its sr).  Only the models of languages SA knows and has
  * active (TextCat.pm's inactive_languages unless in ok_languages) are
  * loaded, so that the best guess is chosen among the same languages.
+ * The models of the last TC_SETS language sets stay loaded; a lock
+ * makes one classification at a time (the scorer may use threads).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +41,13 @@ static const char sa_langs[] = " af am ar be bg bs ca cs cy da de el en eo "
 static const char sa_inactive[] = " bs cy eo et eu fy ga gd is la lt lv rm "
     "sa sco sl yi ";
 
-static void *tc_handle;
-static char *tc_key;		/* its language set */
+#define TC_SETS		4	/* language sets kept loaded */
+
+static void *tc_handle[TC_SETS];
+static char *tc_key[TC_SETS];	/* their re-enabled languages */
 static int tc_failed;
+/* one classification at a time: libexttextcat keeps state per handle */
+static pthread_mutex_t tc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* sa_code - SA's code of a libexttextcat name ("nb--utf8" is "no") */
 static void
@@ -91,8 +98,9 @@ tc_load(const char *ok)
 	struct buf conf = BUF_INIT, key = BUF_INIT;
 	char *line = NULL, path[64], code[32], name[256];
 	size_t cap = 0;
+	void *h = NULL;
 	FILE *f;
-	int fd;
+	int fd, k;
 
 	if (tc_failed)
 		return NULL;
@@ -111,25 +119,22 @@ tc_load(const char *ok)
 		}
 		p += n;
 	}
-	if (tc_handle != NULL && strcmp(tc_key, buf_str(&key)) == 0) {
-		buf_free(&key);
-		return tc_handle;
-	}
-	if (tc_handle != NULL) {
-		textcat_Done(tc_handle);
-		tc_handle = NULL;
-	}
-	free(tc_key);
-	tc_key = buf_steal(&key);
+	for (k = 0; k < TC_SETS; k++)
+		if (tc_handle[k] != NULL && strcmp(tc_key[k],
+		    buf_str(&key)) == 0) {
+			buf_free(&key);
+			return tc_handle[k];
+		}
 	if ((f = fopen(TEXTCAT_DIR "fpdb.conf", "r")) == NULL) {
 		tc_failed = 1;
+		buf_free(&key);
 		return NULL;
 	}
 	while (getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "%*s %255s", name) != 1 || line[0] == '#')
 			continue;
 		sa_code(name, code, sizeof(code));
-		if (active(code, tc_key))
+		if (active(code, buf_str(&key)))
 			buf_adds(&conf, line);
 	}
 	free(line);
@@ -137,17 +142,28 @@ tc_load(const char *ok)
 	fd = memfd_create("fpdb.conf", MFD_CLOEXEC);
 	if (fd >= 0 && write(fd, conf.data, conf.len) == (ssize_t)conf.len) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		tc_handle = special_textcat_Init(path, TEXTCAT_DIR);
+		h = special_textcat_Init(path, TEXTCAT_DIR);
 	}
 	if (fd >= 0)
 		close(fd);
-	if (tc_handle == NULL)
-		tc_handle = special_textcat_Init(TEXTCAT_DIR "fpdb.conf",
-		    TEXTCAT_DIR);
-	if (tc_handle == NULL)
-		tc_failed = 1;
+	if (h == NULL)
+		h = special_textcat_Init(TEXTCAT_DIR "fpdb.conf", TEXTCAT_DIR);
 	buf_free(&conf);
-	return tc_handle;
+	if (h == NULL) {
+		tc_failed = 1;
+		buf_free(&key);
+		return NULL;
+	}
+	/* the oldest set makes room */
+	if (tc_handle[TC_SETS - 1] != NULL) {
+		textcat_Done(tc_handle[TC_SETS - 1]);
+		free(tc_key[TC_SETS - 1]);
+	}
+	memmove(tc_handle + 1, tc_handle, (TC_SETS - 1) * sizeof(*tc_handle));
+	memmove(tc_key + 1, tc_key, (TC_SETS - 1) * sizeof(*tc_key));
+	tc_handle[0] = h;
+	tc_key[0] = buf_steal(&key);
+	return h;
 }
 
 /* is_space - Perl \s on a byte */
@@ -264,12 +280,16 @@ textcat_guess(const char *text, size_t len, const char *ok, struct buf *out)
 	buf_adds(out, "");
 	if (len < TEXTCAT_MIN_TEXT)
 		return 0;
-	if ((h = tc_load(ok)) == NULL)
+	pthread_mutex_lock(&tc_lock);
+	if ((h = tc_load(ok)) == NULL) {
+		pthread_mutex_unlock(&tc_lock);
 		return -1;
+	}
 	cand = textcat_GetClassifyFullOutput(h);
 	n = textcat_ClassifyFull(h, text, len, cand);
 	if (n <= 0) {
 		textcat_ReleaseClassifyFullOutput(h, cand);
+		pthread_mutex_unlock(&tc_lock);
 		return 0;
 	}
 	best = cand[0].score;
@@ -290,5 +310,6 @@ textcat_guess(const char *text, size_t len, const char *ok, struct buf *out)
 		buf_adds(out, code);
 	}
 	textcat_ReleaseClassifyFullOutput(h, cand);
+	pthread_mutex_unlock(&tc_lock);
 	return 0;
 }
