@@ -1693,100 +1693,106 @@ rcvd_line(struct saconf_list *l, char *p)
 	fm_add(l, ent);
 }
 
+/* fm_domain - a freemail_domains entry: a name, or a glob */
+static void
+fm_domain(const char *tok)
+{
+	if (tok[strspn(tok, "abcdefghijklmnopqrstuvwxyz0123456789.*?-")] !=
+	    '\0')
+		return;		/* FreeMail warns and skips it */
+	if (strpbrk(tok, "*?") != NULL) {
+		fm_add(&fmc->wild, tok);
+		return;
+	}
+	if (fmc->ndom == fmc->cap) {
+		fmc->cap = fmc->cap ? 2 * fmc->cap : 256;
+		fmc->dom = xreallocarray(fmc->dom, fmc->cap, sizeof(*fmc->dom));
+	}
+	fmc->dom[fmc->ndom++] = xstrdup(tok);
+}
+
+/* fm_words - the words of a directive's value into a list (lower
+ * case), or as freemail domains when l is NULL */
+static void
+fm_words(struct saconf_list *l, char *p)
+{
+	char *tok, *save;
+
+	if ((tok = strchr(p, '#')) != NULL)
+		*tok = '\0';
+	for (tok = strtok_r(p, " \t\r\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\r\n", &save)) {
+		lower(tok);
+		if (l != NULL)
+			fm_add(l, tok);
+		else
+			fm_domain(tok);
+	}
+}
+
+/* fm_directive - one line of a .cf file, when it is a directive
+ * saconf leaves to the plugins */
+static void
+fm_directive(const char *key, char *p)
+{
+	char buf[4096];
+	int k;
+
+	if (strcmp(key, "freemail_domains") == 0)
+		fm_words(NULL, p);
+	else if (strcmp(key, "freemail_welcomelist") == 0 ||
+	    strcmp(key, "freemail_whitelist") == 0)
+		fm_words(&fmc->welcome, p);
+	else if (strcmp(key, "url_shortener") == 0 ||
+	    strcmp(key, "url_shortener_get") == 0)
+		fm_words(&fmc->shortener, p);
+	else if (strcmp(key, "welcomelist_bounce_relays") == 0 ||
+	    strcmp(key, "whitelist_bounce_relays") == 0)
+		fm_words(&fmc->bounce, p);
+	else if ((k = to_list_kind(key)) >= 0)
+		fm_words(&fmc->to_lists[k], p);
+	else if (strcmp(key, "enlist_addrlist") == 0 ||
+	    strcmp(key, "delist_addrlist") == 0)
+		addrlist_line(key[0] == 'e', p);
+	else if (strcmp(key, "enlist_uri_host") == 0 ||
+	    strcmp(key, "delist_uri_host") == 0)
+		uri_host_line(key[0] == 'e', p);
+	else if (strcmp(key, "blocklist_uri_host") == 0 ||
+	    strcmp(key, "blacklist_uri_host") == 0 ||
+	    strcmp(key, "welcomelist_uri_host") == 0 ||
+	    strcmp(key, "whitelist_uri_host") == 0) {
+		snprintf(buf, sizeof(buf), "(%s) %s", key[0] == 'b' ?
+		    "BLOCK" : "WELCOME", p);
+		uri_host_line(1, buf);
+	} else if (strcmp(key, "welcomelist_subject") == 0 ||
+	    strcmp(key, "whitelist_subject") == 0)
+		subject_line(&fmc->subj_wl, p);
+	else if (strcmp(key, "blocklist_subject") == 0 ||
+	    strcmp(key, "blacklist_subject") == 0)
+		subject_line(&fmc->subj_bl, p);
+	else if (strcmp(key, "welcomelist_from_rcvd") == 0 ||
+	    strcmp(key, "whitelist_from_rcvd") == 0)
+		rcvd_line(&fmc->wl_rcvd, p);
+	else if (strcmp(key, "def_welcomelist_from_rcvd") == 0 ||
+	    strcmp(key, "def_whitelist_from_rcvd") == 0)
+		rcvd_line(&fmc->def_wl_rcvd, p);
+}
+
 /* fm_file - read the plugin directives of one .cf file */
 static void
 fm_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, *p, *key, *tok, *save;
+	char *line = NULL, *p, *key;
 	size_t cap = 0;
-	int kind;
 
 	if (f == NULL)
 		return;
 	while (getline(&line, &cap, f) > 0) {
 		p = line + strspn(line, " \t");
 		key = strsep(&p, " \t\r\n");
-		if (key == NULL || p == NULL)
-			continue;
-		if (strcmp(key, "freemail_domains") == 0)
-			kind = 0;
-		else if (strcmp(key, "freemail_welcomelist") == 0 ||
-		    strcmp(key, "freemail_whitelist") == 0)
-			kind = 1;
-		else if (strcmp(key, "url_shortener") == 0 ||
-		    strcmp(key, "url_shortener_get") == 0)
-			kind = 2;
-		else if (strcmp(key, "welcomelist_bounce_relays") == 0 ||
-		    strcmp(key, "whitelist_bounce_relays") == 0)
-			kind = 3;
-		else if (strcmp(key, "enlist_addrlist") == 0 ||
-		    strcmp(key, "delist_addrlist") == 0) {
-			addrlist_line(key[0] == 'e', p);
-			continue;
-		} else if (strcmp(key, "blocklist_uri_host") == 0 ||
-		    strcmp(key, "blacklist_uri_host") == 0 ||
-		    strcmp(key, "welcomelist_uri_host") == 0 ||
-		    strcmp(key, "whitelist_uri_host") == 0) {
-			char buf[4096];
-
-			snprintf(buf, sizeof(buf), "(%s) %s", key[0] == 'b' ?
-			    "BLOCK" : "WELCOME", p);
-			uri_host_line(1, buf);
-			continue;
-		} else if ((kind = to_list_kind(key)) >= 0) {
-			for (tok = strtok_r(p, " \t\r\n", &save);
-			    tok != NULL && tok[0] != '#';
-			    tok = strtok_r(NULL, " \t\r\n", &save))
-				fm_add(&fmc->to_lists[kind], lower(tok));
-			continue;
-		} else if (strcmp(key, "welcomelist_subject") == 0 ||
-		    strcmp(key, "whitelist_subject") == 0 ||
-		    strcmp(key, "blocklist_subject") == 0 ||
-		    strcmp(key, "blacklist_subject") == 0) {
-			subject_line(key[0] == 'b' ? &fmc->subj_bl : &fmc->subj_wl,
-			    p);
-			continue;
-		} else if (strcmp(key, "welcomelist_from_rcvd") == 0 ||
-		    strcmp(key, "whitelist_from_rcvd") == 0 ||
-		    strcmp(key, "def_welcomelist_from_rcvd") == 0 ||
-		    strcmp(key, "def_whitelist_from_rcvd") == 0) {
-			rcvd_line(key[0] == 'd' ? &fmc->def_wl_rcvd : &fmc->wl_rcvd,
-			    p);
-			continue;
-		}
-		else if (strcmp(key, "enlist_uri_host") == 0 ||
-		    strcmp(key, "delist_uri_host") == 0) {
-			uri_host_line(key[0] == 'e', p);
-			continue;
-		} else
-			continue;
-		if ((tok = strchr(p, '#')) != NULL)
-			*tok = '\0';
-		for (tok = strtok_r(p, " \t\r\n", &save); tok != NULL;
-		    tok = strtok_r(NULL, " \t\r\n", &save)) {
-			lower(tok);
-			if (kind == 1)
-				fm_add(&fmc->welcome, tok);
-			else if (kind == 3)
-				fm_add(&fmc->bounce, tok);
-
-			else if (kind == 2)
-				fm_add(&fmc->shortener, tok);
-			else if (tok[strspn(tok, "abcdefghijklmnopqrstuvwxyz"
-			    "0123456789.*?-")] != '\0')
-				continue;
-			else if (strpbrk(tok, "*?") != NULL)
-				fm_add(&fmc->wild, tok);
-			else {
-				if (fmc->ndom == fmc->cap) {
-					fmc->cap = fmc->cap ? 2 * fmc->cap : 256;
-					fmc->dom = xreallocarray(fmc->dom, fmc->cap,
-					    sizeof(*fmc->dom));
-				}
-				fmc->dom[fmc->ndom++] = xstrdup(tok);
-			}
-		}
+		if (key != NULL && p != NULL)
+			fm_directive(key, p);
 	}
 	free(line);
 	fclose(f);
