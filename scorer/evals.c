@@ -65,6 +65,7 @@ enum {
 	C_AV,		/* struct av_cache */
 	C_NSLOTS
 };
+_Static_assert(C_NSLOTS <= EVAL_CACHE_SLOTS, "evals.h: more cache slots");
 
 /*
  * Perl regular expressions, compiled once per process
