@@ -5245,8 +5245,8 @@ static const struct {
 	{ "check_arc_", "network test" },
 	{ "check_dmarc_", "network test" },
 	{ "check_hashbl_", "network test" },
-	{ "check_senders_reputation", "network test" },
-	{ "check_from_in_auto_", "network test" },
+	{ "check_senders_reputation", "reputation database" },	/* TxRep */
+	{ "check_from_in_auto_", "reputation database" },	/* AWL */
 	{ "short_url_", "network test" },	/* DecodeShortURLs */
 	{ "check_bayes", "Bayes" },
 };

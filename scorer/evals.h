@@ -47,7 +47,8 @@ eval_fn		 eval_lookup(const char *name);
 
 /*
  * eval_offline - why an eval never runs in this release (network and
- * Bayes tests: "network test", "Bayes"), or NULL
+ * Bayes tests: "network test", "Bayes"; AWL/TxRep: "reputation
+ * database"), or NULL
  */
 const char	*eval_offline(const char *name);
 
