@@ -2167,6 +2167,22 @@ ev_from_in_welcomelist(struct eval_msg *em, int argc, char **argv)
 	return 0;
 }
 
+/* addrlist_has - does addr match a glob of the addrlist named list? */
+static int
+addrlist_has(const struct fm_conf *f, const char *list, const char *addr)
+{
+	size_t i, ln = strlen(list);
+
+	for (i = 0; i < f->addrlist.n; i++) {
+		const char *e = f->addrlist.v[i];
+
+		if (strncmp(e, list, ln) == 0 && e[ln] == ' ' &&
+		    saconf_glob(e + ln + 1, addr))
+			return 1;
+	}
+	return 0;
+}
+
 /* ev_from_in_list - check_from_in_list: WLBLEval: a From address in
  * an address list (welcomelist_from, blocklist_from or an
  * enlist_addrlist list) */
@@ -2175,7 +2191,6 @@ ev_from_in_list(struct eval_msg *em, int argc, char **argv)
 {
 	struct fm_conf *f;
 	struct addrs *a;
-	size_t i, ln;
 	int k;
 
 	if (argc < 1)
@@ -2188,17 +2203,28 @@ ev_from_in_list(struct eval_msg *em, int argc, char **argv)
 		return from_listed(em, &em->set->blocklist_from);
 	f = fm_load(em);
 	a = all_from(em);
-	ln = strlen(argv[0]);
-	for (i = 0; i < f->addrlist.n; i++) {
-		const char *e = f->addrlist.v[i];
-
-		if (strncmp(e, argv[0], ln) != 0 || e[ln] != ' ')
-			continue;
-		for (k = 0; k < a->n; k++)
-			if (saconf_glob(e + ln + 1, a->v[k]))
-				return 1;
-	}
+	for (k = 0; k < a->n; k++)
+		if (addrlist_has(f, argv[0], a->v[k]))
+			return 1;
 	return 0;
+}
+
+/* ev_replyto_in_list - check_replyto_in_list: WLBLEval: the Reply-To
+ * address in an enlist_addrlist list */
+static int
+ev_replyto_in_list(struct eval_msg *em, int argc, char **argv)
+{
+	struct buf b = BUF_INIT;
+	const char *rt;
+	int r = 0;
+
+	if (argc < 1)
+		return 0;
+	rt = hget(em, "Reply-To:addr", &b);
+	if (rt[0] != '\0')
+		r = addrlist_has(fm_load(em), argv[0], lower(b.data));
+	buf_free(&b);
+	return r;
 }
 
 /* subject_listed - WelcomeListSubject: the Subject (lower case)
@@ -5130,14 +5156,13 @@ static const struct {
 	{ "check_from_in_blacklist", ev_from_in_blocklist },
 	{ "check_from_in_list", ev_from_in_list },
 	{ "check_mailfrom_matches_rcvd", ev_mailfrom_matches_rcvd },
-	/* list this release keeps nothing in: never hits */
 	{ "check_to_in_welcomelist", ev_to_in_welcomelist },
 	{ "check_to_in_whitelist", ev_to_in_welcomelist },
 	{ "check_to_in_blocklist", ev_to_in_blocklist },
 	{ "check_to_in_blacklist", ev_to_in_blocklist },
 	{ "check_to_in_more_spam", ev_to_in_more_spam },
 	{ "check_to_in_all_spam", ev_to_in_all_spam },
-	{ "check_replyto_in_list", ev_zero },
+	{ "check_replyto_in_list", ev_replyto_in_list },
 	{ "check_from_in_default_welcomelist",
 	    ev_from_in_default_welcomelist },
 	{ "check_from_in_default_whitelist", ev_from_in_default_welcomelist },
@@ -5245,8 +5270,9 @@ static const struct {
 	{ "check_arc_", "network test" },
 	{ "check_dmarc_", "network test" },
 	{ "check_hashbl_", "network test" },
-	{ "check_senders_reputation", "reputation database" },	/* TxRep */
-	{ "check_from_in_auto_", "reputation database" },	/* AWL */
+	/* TxRep and AWL */
+	{ "check_senders_reputation", "reputation database" },
+	{ "check_from_in_auto_", "reputation database" },
 	{ "short_url_", "network test" },	/* DecodeShortURLs */
 	{ "check_bayes", "Bayes" },
 };

@@ -538,6 +538,8 @@ t_lists2(void)
 	    "enlist_addrlist (BANKS)");
 	TEST_IS_INT(RUN1(plain, "check_from_in_list", "BANKS"), 0,
 	    "not a bank");
+	TEST_IS_INT(RUN1("From: a@b.example\nReply-To: x@bank.example\n\nx\n",
+	    "check_replyto_in_list", "BANKS"), 1, "Reply-To in BANKS");
 	TEST_IS_INT(RUN0(bank, "check_subject_in_welcomelist"), 1,
 	    "welcomelist_subject glob, any case");
 	TEST_IS_INT(RUN0(plain, "check_subject_in_welcomelist"), 0, "lunch");
