@@ -614,8 +614,15 @@ compile_rule(struct saconf *c, struct saconf_rule *r)
 	r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 	return;
 bad:
-	log_warn("%s:%d: rule %s disabled: %s", r->file, r->line, r->name,
-	    buf_str(&why));
+	/* the checker may bring these back in another form (check.c
+	 * revive, capture_tags): it reports what stays disabled */
+	if (strstr(buf_str(&why), "too large") ||
+	    strncmp(buf_str(&why), "captured tag", 12) == 0)
+		log_debug("%s:%d: rule %s: %s", r->file, r->line, r->name,
+		    buf_str(&why));
+	else
+		log_warn("%s:%d: rule %s disabled: %s", r->file, r->line,
+		    r->name, buf_str(&why));
 	xfree(r->disabled);
 	r->disabled = buf_steal(&why);
 }

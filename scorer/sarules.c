@@ -175,6 +175,20 @@ sarules_load(const char *rules_dir, const char *site_dir,
 	if (npre == 0 && S_ISDIR(st.st_mode))
 		pre = dir_files(rules_dir, ".pre", &npre);
 	pre_plugins(pre, npre, &plugins, &np);
+	/*
+	 * TextCat is always on: Debian's v310.pre leaves it commented out,
+	 * which silently turns the tutorial's ok_languages into a no-op.
+	 * With the default "ok_languages all" its rule never fires.
+	 */
+	for (i = 0; i < np; i++)
+		if (strstr(plugins[i], "TextCat"))
+			break;
+	if (i == np) {
+		plugins = xreallocarray(plugins, (size_t)np + 2,
+		    sizeof(char *));
+		plugins[np++] = xstrdup("Mail::SpamAssassin::Plugin::TextCat");
+		plugins[np] = NULL;
+	}
 	memset(&o, 0, sizeof(o));
 	o.plugins = (const char *const *)plugins;
 	o.can = saconf_sa401_can;

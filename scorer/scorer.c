@@ -105,17 +105,17 @@ load(void)
 	if (has_cf(cf->sa_update_directory))
 		rules = cf->sa_update_directory;
 	local_cf(&lc);
-	if (buf_len(&lc) && access(buf_str(&lc), R_OK) < 0) {
+	if (lc.len && access(buf_str(&lc), R_OK) < 0) {
 		if (errno != ENOENT)
 			log_warn("%s: %m: the site's settings are not read",
 			    buf_str(&lc));
 		buf_reset(&lc);
 	}
 	sc = sarules_load(rules, cf->sa_site_directory,
-	    buf_len(&lc) ? buf_str(&lc) : NULL, &err);
+	    lc.len ? buf_str(&lc) : NULL, &err);
 	if (sc == NULL)
 		log_fatal("cannot load the rules: %s", buf_str(&err));
-	if (buf_len(&err))
+	if (err.len)
 		log_warn("%s", buf_str(&err));
 	memset(&o, 0, sizeof(o));
 	o.score_set = 0;	/* no network tests, no Bayes in this release */
@@ -129,7 +129,7 @@ load(void)
 
 		saconf_summary(sc, &s);
 		log_info("rules from %s%s%s: %d active, %d disabled, loaded "
-		    "in %.0f ms", rules, buf_len(&lc) ? " and " : "",
+		    "in %.0f ms", rules, lc.len ? " and " : "",
 		    buf_str(&lc), s.active[SA_HEADER] + s.active[SA_BODY] +
 		    s.active[SA_RAWBODY] + s.active[SA_FULL] +
 		    s.active[SA_URI] + s.active[SA_META] +
@@ -322,7 +322,7 @@ serve_qmgr(int fd)
 		    r.flags & CHECK_TIMEOUT ? "score_time_limit reached, "
 		    "rules skipped; " : "", "", r.aborted);
 	log_info("%s: score=%.3f required=%.1f tests=%s (%.0f ms%s)", id,
-	    r.score, r.required, buf_len(&t) ? buf_str(&t) : "none",
+	    r.score, r.required, t.len ? buf_str(&t) : "none",
 	    r.elapsed * 1000, r.flags & CHECK_TRUNCATED ? ", first "
 	    "score_max_size bytes" : "");
 	if (ipc_send(fd, &a, -1) < 0)
@@ -362,8 +362,8 @@ status_header(struct buf *out, const struct check_result *r)
 	buf_adds(out, "X-Spam-Status: ");
 	col = strlen("X-Spam-Status: ");
 	buf_adds(out, buf_str(&line));
-	col += buf_len(&line);
-	if (buf_len(&tests) == 0)
+	col += line.len;
+	if (tests.len == 0)
 		buf_adds(&tests, "none");
 	/* words of the tests list and the rest, wrapped at 78 columns */
 	for (p = buf_str(&tests); *p; p = comma ? comma + 1 : p + strlen(p)) {
@@ -476,8 +476,8 @@ rewrite(struct buf *out, const char *msg, size_t len,
 	}
 	if (body == NULL)
 		body = end;
-	crlf = buf_len(&h) > 1 && h.data[buf_len(&h) - 2] == '\r';
-	buf_add(out, h.data, buf_len(&h));
+	crlf = h.len > 1 && h.data[h.len - 2] == '\r';
+	buf_add(out, h.data, h.len);
 	buf_reset(&h);
 	buf_addf(&h, "X-Spam-Checker-Version: SpamAssassin %s (mailsift) on "
 	    "%s\n", SA_VERSION_STR, hostname);
@@ -531,7 +531,7 @@ spamd_answer(int fd, const struct spamd_request *req, const struct buf *msg)
 		    "supported: no Bayes store in this release");
 		break;
 	default:
-		score(msg->data ? msg->data : "", buf_len(msg), NULL, &r);
+		score(msg->data ? msg->data : "", msg->len, NULL, &r);
 		if (req->method == SPAMD_SYMBOLS)
 			check_tests_string(chk, &r, &text);
 		else if (req->method == SPAMD_REPORT ||
@@ -540,16 +540,16 @@ spamd_answer(int fd, const struct spamd_request *req, const struct buf *msg)
 		else if (req->method == SPAMD_PROCESS ||
 		    req->method == SPAMD_HEADERS)
 			rewrite(&text, msg->data ? msg->data : "",
-			    buf_len(msg), &r);
+			    msg->len, &r);
 		spamd_reply_result(&out, req, r.is_spam, r.score, r.required,
-		    text.data ? text.data : "", buf_len(&text));
+		    text.data ? text.data : "", text.len);
 		log_info("spamd: %s: score=%.3f required=%.1f (%.0f ms)",
 		    spamd_method_name(req->method), r.score, r.required,
 		    r.elapsed * 1000);
 		check_result_free(&r);
 		break;
 	}
-	write_all(fd, out.data ? out.data : "", buf_len(&out));
+	write_all(fd, out.data ? out.data : "", out.len);
 	buf_free(&out);
 	buf_free(&text);
 }
@@ -601,7 +601,7 @@ serve_spamd(int fd)
 			rc = spamd_finish(d, &req);
 		if (rc == SPAMD_ERROR) {
 			spamd_reply_error(&out, d);
-			write_all(fd, out.data, buf_len(&out));
+			write_all(fd, out.data, out.len);
 			break;
 		}
 		if (rc == SPAMD_BODY_END || (rc == SPAMD_REQUEST &&
