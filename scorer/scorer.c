@@ -160,7 +160,9 @@ score(const char *msg, size_t len, const char *env_from,
 	int cut = 0;
 
 	if (len > max) {
-		const char *nl = memrchr(msg, '\n', max);
+		/* at a line end in the last quarter, else in the line (a
+		 * megabyte line must not leave only the header to score) */
+		const char *nl = memrchr(msg + max - max / 4, '\n', max / 4);
 
 		len = nl ? (size_t)(nl - msg) + 1 : max;
 		cut = 1;

@@ -39,7 +39,7 @@ import threading
 import time
 import traceback
 
-MAX_LINE = 1 << 20          # command line / header line sanity limit
+MAX_LINE = 1 << 25          # line sanity limit (82-spam-adversarial sends a 10 MB line)
 HOSTNAME = "sink.test"
 
 
