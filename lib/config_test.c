@@ -133,7 +133,7 @@ test_table(void)
 		if (p->desc == NULL || strlen(p->desc) < 10)
 			ok_desc = 0;
 		if (p->programs[0] == '\0' ||
-		    strspn(p->programs, "MSQRCV") != strlen(p->programs) ||
+		    strspn(p->programs, "MSQRCVA") != strlen(p->programs) ||
 		    (p->live != 0 && p->live != 1))
 			ok_progs = 0;
 		for (j = 0; j < i; j++)
@@ -144,7 +144,7 @@ test_table(void)
 	TEST_OK(ok_type, "every type is STR, INT, TIME, SIZE or BOOL");
 	TEST_OK(ok_bounds, "min <= max wherever max is set");
 	TEST_OK(ok_desc, "every parameter has a description");
-	TEST_OK(ok_progs, "programs are from MSQRCV, live is 0 or 1");
+	TEST_OK(ok_progs, "programs are from MSQRCVA, live is 0 or 1");
 	TEST_OK(ok_uniq, "no name twice");
 }
 
