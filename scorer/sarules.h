@@ -17,7 +17,8 @@
  * /usr/share/spamassassin), site_dir (e.g. /etc/spamassassin: its *.pre
  * first, its *.cf after the rules; NULL: none) and local_cf (a file
  * read last; NULL: none).  The plugins SpamAssassin would load are the
- * ones the *.pre files name with loadplugin.  The util_rb_tld,
+ * ones the *.pre files name with loadplugin, plus TextCat (implemented
+ * natively, so that ok_languages works with Debian's .pre files).  The util_rb_tld,
  * util_rb_2tld and util_rb_3tld names of the rules go to lib/uri
  * (uri_tld_add, uri_suffix_add: process-wide).  Returns NULL with the
  * reason in err when the rules directory cannot be read; warnings
