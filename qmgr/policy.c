@@ -276,7 +276,7 @@ policy_apply(struct job *j)
 {
 	struct buf w = BUF_INIT, r = BUF_INIT, ws = BUF_INIT;
 	int i, d, left = 0, keep = 0, fake_logged = 0, blocked, *which;
-	int spam = 0, dsn_logged = 0;
+	int spam = 0, spam_blocked = 0, dsn_logged = 0;
 	enum verdict cat;
 	const char *dname, *reason;
 
@@ -307,6 +307,7 @@ policy_apply(struct job *j)
 					    "discarded", j->id, j->spam_score);
 				d = D_DISCARD;
 			}
+			spam_blocked += d != D_PASS;
 		}
 		if (d < 0)
 			d = D_TEMPFAIL;		/* checked at start: unreachable */
@@ -358,8 +359,9 @@ policy_apply(struct job *j)
 	if (j->spam_scored)
 		qmgr_stat_count(reached(&tag2_level, j->spam_score) ? "spam" :
 		    "ham");
+	if (spam_blocked)
+		qmgr_stat_count("spam_blocked");
 	if (spam) {
-		qmgr_stat_count("spam_killed");
 		log_info("%s: %s >= sa_kill_level for %d recipients: %s",
 		    j->id, buf_str(&ws), spam, cf->final_spam_destiny);
 	}

@@ -47,7 +47,7 @@ static const char *const queue_dirs[] = {
 static const char *const stat_names[] = {
 	"received", "delivered", "tempfailed", "rejected", "duplicates",
 	"recovered", "viruses", "banned", "unchecked", "quarantined",
-	"scored", "spam", "ham", "spam_killed", "spam_unscored",
+	"scored", "spam", "ham", "spam_blocked", "spam_unscored",
 };
 #define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
 static unsigned long long stats[NSTATS];

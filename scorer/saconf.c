@@ -2043,8 +2043,14 @@ saconf_summary(const struct saconf *c, struct saconf_summary *s)
 	const struct saconf_rule *r;
 
 	*s = c->sum;
+	/* counted now, not at load: a checker may have revived some */
+	s->bad_regex = s->capture_tags = 0;
 	for (i = 0; i < c->nrules; i++) {
 		r = c->rules[i];
+		if (r->disabled && strncmp(r->disabled, "PCRE2:", 6) == 0)
+			s->bad_regex++;
+		if (r->disabled && strncmp(r->disabled, "captured tag", 12) == 0)
+			s->capture_tags++;
 		if (r->disabled)
 			s->disabled[r->type]++;
 		else {
@@ -2070,7 +2076,8 @@ saconf_summary_format(const struct saconf *c, struct buf *out)
 		buf_addf(out, "%-10s %5d active (%d eval), %d disabled\n",
 		    saconf_type_name(t), s.active[t], s.evals[t],
 		    s.disabled[t]);
-	buf_addf(out, "regexes PCRE2 refused: %d\n", s.bad_regex);
+	buf_addf(out, "regexes PCRE2 refused (after rewriting): %d\n",
+	    s.bad_regex);
 	buf_addf(out, "rules using captured tags (unsupported): %d\n",
 	    s.capture_tags);
 	buf_addf(out, "metas naming an undefined rule: %d\n", s.meta_missing);
