@@ -110,6 +110,7 @@ struct checker {
 	int		 nmetas;
 	char		**hreq;		/* distinct header requests */
 	int		 nhreq;
+	struct relays_conf *rconf;	/* trusted_networks ...; NULL: infer */
 };
 
 /* state of one message */
@@ -1098,6 +1099,32 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 	c->run = 1;
 }
 
+/*
+ * net_conf - the trusted, internal and msa networks and originating-IP
+ * headers of the configuration, for relays.c; with none set, relays.c
+ * infers trust as SpamAssassin does
+ */
+static void
+net_conf(struct checker *ck)
+{
+	const struct saconf_settings *set = saconf_settings(ck->conf);
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	if (set->net_key.n == 0)
+		return;
+	ck->rconf = xcalloc(1, sizeof(*ck->rconf));
+	relays_conf_init(ck->rconf);
+	for (i = 0; i < set->net_key.n; i++) {
+		buf_reset(&err);
+		if (relays_conf_setting(ck->rconf, set->net_key.v[i],
+		    set->net_val.v[i], &err) < 0)
+			log_warn("%s %s: %s", set->net_key.v[i],
+			    set->net_val.v[i], buf_str(&err));
+	}
+	buf_free(&err);
+}
+
 /* check_new - prepare the rule set conf for scoring with opts */
 struct checker *
 check_new(struct saconf *conf, const struct check_opts *opts)
@@ -1109,6 +1136,7 @@ check_new(struct saconf *conf, const struct check_opts *opts)
 
 	ck->conf = conf;
 	ck->opts = *opts;
+	net_conf(ck);
 	if (ck->opts.score_set < 0 || ck->opts.score_set > 3)
 		ck->opts.score_set = 0;
 	ck->n = (int)saconf_nrules(conf);
@@ -1154,6 +1182,10 @@ check_free(struct checker *ck)
 	for (i = 0; i < ck->nhreq; i++)
 		xfree(ck->hreq[i]);
 	xfree(ck->hreq);
+	if (ck->rconf) {
+		relays_conf_free(ck->rconf);
+		xfree(ck->rconf);
+	}
 	xfree(ck->cr);
 	xfree(ck->order);
 	xfree(ck->metas);
@@ -1851,7 +1883,7 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	rn.env = env;
 	msgtext_parse(&mt, msg, len);
 	memset(&relays, 0, sizeof(relays));
-	relays_parse(&relays, &mt, NULL);
+	relays_parse(&relays, &mt, ck->rconf);
 	rn.mt = &mt;
 	rn.relays = &relays;
 	if (mt.flags & MSGTEXT_TRUNCATED)

@@ -390,6 +390,46 @@ test_mimeheader(void)
 	saconf_free(c);
 }
 
+/* test_networks - trusted_networks in the configuration reach relays.c */
+static void
+test_networks(void)
+{
+	static const char rules_cf[] =
+	    "header T_TRUSTED X-Spam-Relays-Trusted =~ /ip=203\\.0\\.113\\.5 /\n"
+	    "score  T_TRUSTED 1\n"
+	    "header T_UNTRUSTED X-Spam-Relays-Untrusted =~ /ip=203\\.0\\.113\\.5 /\n"
+	    "score  T_UNTRUSTED 1\n";
+	static const char m[] =
+	    "Received: from mx.example.net (mx.example.net [203.0.113.5])\r\n"
+	    "\tby mail.example.org (Postfix) with ESMTP id 4AB12C3D\r\n"
+	    "\tfor <bob@example.org>; Thu, 26 Nov 2026 10:12:44 +0100 (CET)\r\n"
+	    "Subject: s\r\n\r\nhi\r\n";
+	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct buf cf = BUF_INIT;
+	struct saconf *c;
+	struct checker *ck;
+	struct check_result r;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		buf_reset(&cf);
+		buf_adds(&cf, rules_cf);
+		if (pass)
+			buf_adds(&cf, "trusted_networks 203.0.113.0/24\n");
+		c = load(buf_str(&cf));
+		ck = check_new(c, &o);
+		check_message(ck, m, sizeof(m) - 1, NULL, &r);
+		TEST_OK(hit(c, &r, pass ? "T_TRUSTED" : "T_UNTRUSTED") &&
+		    !hit(c, &r, pass ? "T_UNTRUSTED" : "T_TRUSTED"),
+		    pass ? "trusted_networks makes the relay trusted" :
+		    "without trusted_networks a public relay is untrusted");
+		check_result_free(&r);
+		check_free(ck);
+		saconf_free(c);
+	}
+	buf_free(&cf);
+}
+
 /* main - every group of tests, then the plan */
 int
 main(void)
@@ -399,5 +439,6 @@ main(void)
 	test_tags();
 	test_large();
 	test_mimeheader();
+	test_networks();
 	TEST_DONE();
 }

@@ -1333,6 +1333,13 @@ directive(struct saconf *c, const char *file, int line, const char *key,
 			    "the file is skipped", file, line, val);
 			return 1;
 		}
+	} else if (strstr(key, "trusted_networks") ||
+	    strstr(key, "internal_networks") ||
+	    strstr(key, "msa_networks") ||
+	    strstr(key, "originating_ip_headers")) {
+		/* kept for relays.c, which knows their syntax */
+		list_add(&s->net_key, key);
+		list_add(&s->net_val, val);
 	} else if (ignored(key))
 		c->sum.ignored_directives++;
 	else
@@ -1965,6 +1972,8 @@ saconf_free(struct saconf *c)
 	xfree(c->set.rewrite_from);
 	xfree(c->set.rewrite_to);
 	list_free(&c->set.welcomelist_from);
+	list_free(&c->set.net_key);
+	list_free(&c->set.net_val);
 	list_free(&c->set.blocklist_from);
 	list_free(&c->set.ok_languages);
 	list_free(&c->set.ok_locales);

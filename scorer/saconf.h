@@ -128,6 +128,10 @@ struct saconf_settings {
 	int			 use_bayes, bayes_auto_learn;	/* 1, 1 */
 	int			 use_pyzor, use_razor2, use_dcc; /* 1 each */
 	double			 autolearn_nonspam, autolearn_spam;
+	/* the network settings other modules read (trusted_networks,
+	 * internal_networks, msa_networks, originating_ip_headers and
+	 * their clear_ forms): net_key[i] net_val[i], in file order */
+	struct saconf_list	 net_key, net_val;
 };
 
 struct saconf_summary {
