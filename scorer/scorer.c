@@ -427,20 +427,44 @@ report(struct buf *out, const struct check_result *r)
 	}
 }
 
+/* is_kept - a field a report_safe wrapper keeps from the original */
+static int
+is_kept(const char *p, size_t n)
+{
+	static const char *const keep[] = {
+		"From:", "To:", "Cc:", "Subject:", "Date:", "Message-ID:",
+		"Return-Path:", "Received:", "Reply-To:", NULL
+	};
+	size_t i, k;
+
+	for (i = 0; keep[i]; i++) {
+		k = strlen(keep[i]);
+		if (n >= k && strncasecmp(p, keep[i], k) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
- * rewrite - the message with SpamAssassin's headers (report_safe 0
- * style: the sender's X-Spam-* fields removed, ours at the end of the
- * header, the subject tagged when spam); PROCESS and HEADERS
+ * rewrite - the message as spamd returns it (PROCESS, HEADERS): the
+ * sender's X-Spam-* fields removed, SpamAssassin's at the end of the
+ * header, the subject tagged when spam.  Spam under report_safe 1 or 2
+ * is wrapped: a new message with the report and the original attached
+ * (message/rfc822, or text/plain for 2), so a mail client cannot run
+ * anything in it by mistake.
  */
 static void
 rewrite(struct buf *out, const char *msg, size_t len,
     const struct check_result *r)
 {
 	const struct saconf_settings *set = saconf_settings(check_conf(chk));
-	const char *p = msg, *end = msg + len, *nl, *body;
-	int dropping = 0, crlf;
-	struct buf h = BUF_INIT;
+	const char *p, *end = msg + len, *nl, *body;
+	int dropping = 0, crlf = 0, wrap, kept = 0;
+	struct buf h = BUF_INIT, x = BUF_INIT, rep = BUF_INIT;
+	const char *eol;
+	char boundary[64];
 
+	wrap = r->is_spam && set->report_safe > 0;
 	/* the header ends at the first empty line */
 	body = NULL;
 	for (p = msg; p < end; p = nl + 1) {
@@ -452,17 +476,20 @@ rewrite(struct buf *out, const char *msg, size_t len,
 			buf_addc(&h, '\n');
 			break;
 		}
+		if (p == msg)
+			crlf = nl > p && nl[-1] == '\r';
 		if (nl == p || (nl == p + 1 && *p == '\r')) {
 			body = p;
 			break;
 		}
 		if (*p == ' ' || *p == '\t') {
-			if (!dropping)
+			if (!dropping && (!wrap || kept))
 				buf_add(&h, p, (size_t)(nl - p) + 1);
 			continue;
 		}
 		dropping = strncasecmp(p, "X-Spam-", 7) == 0;
-		if (dropping)
+		kept = !wrap || is_kept(p, (size_t)(nl - p));
+		if (dropping || !kept)
 			continue;
 		if (r->is_spam && set->subject_tag && *set->subject_tag &&
 		    strncasecmp(p, "Subject:", 8) == 0) {
@@ -478,24 +505,65 @@ rewrite(struct buf *out, const char *msg, size_t len,
 	}
 	if (body == NULL)
 		body = end;
-	crlf = h.len > 1 && h.data[h.len - 2] == '\r';
+	eol = crlf ? "\r\n" : "\n";
 	buf_add(out, h.data, h.len);
-	buf_reset(&h);
-	buf_addf(&h, "X-Spam-Checker-Version: SpamAssassin %s (mailsift) on "
+	/* our fields, LF-ended here, written with the message's line ends */
+	buf_addf(&x, "X-Spam-Checker-Version: SpamAssassin %s (mailsift) on "
 	    "%s\n", SA_VERSION_STR, hostname);
 	if (r->is_spam)
-		buf_adds(&h, "X-Spam-Flag: YES\n");
-	buf_adds(&h, "X-Spam-Level: ");
-	stars(&h, r->score);
-	buf_adds(&h, "\n");
-	status_header(&h, r);
-	for (p = buf_str(&h); *p; p = nl + 1) {
+		buf_adds(&x, "X-Spam-Flag: YES\n");
+	buf_adds(&x, "X-Spam-Level: ");
+	stars(&x, r->score);
+	buf_adds(&x, "\n");
+	status_header(&x, r);
+	if (wrap) {
+		snprintf(boundary, sizeof(boundary), "----------=_%lX.%X",
+		    (unsigned long)time(NULL), (unsigned)getpid());
+		buf_addf(&x, "MIME-Version: 1.0\nContent-Type: multipart/mixed;"
+		    " boundary=\"%s\"\n", boundary);
+	}
+	for (p = buf_str(&x); *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		buf_add(out, p, (size_t)(nl - p));
-		buf_adds(out, crlf ? "\r\n" : "\n");
+		buf_adds(out, eol);
 	}
-	buf_add(out, body, (size_t)(end - body));
+	if (!wrap) {
+		buf_add(out, body, (size_t)(end - body));
+		goto done;
+	}
+	/* the wrapper: a report part, then the original as it came */
+	report(&rep, r);
+	buf_addf(out, "%sThis is a multi-part message in MIME format.%s%s",
+	    eol, eol, eol);
+	buf_addf(out, "--%s%sContent-Type: text/plain; charset=utf-8%s"
+	    "Content-Disposition: inline%sContent-Transfer-Encoding: 8bit%s%s",
+	    boundary, eol, eol, eol, eol, eol);
+	for (p = buf_str(&rep); *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p) - 1;
+		buf_add(out, p, (size_t)(nl - p) + (*nl != '\n'));
+		buf_adds(out, eol);
+	}
+	buf_addf(out, "%s--%s%s", eol, boundary, eol);
+	if (set->report_safe == 2)
+		buf_addf(out, "Content-Type: text/plain; x-spam-type=original%s",
+		    eol);
+	else
+		buf_addf(out, "Content-Type: message/rfc822; "
+		    "x-spam-type=original%s", eol);
+	buf_addf(out, "Content-Description: original message before "
+	    "mailsift%sContent-Disposition: %s%sContent-Transfer-Encoding: "
+	    "8bit%s%s", eol, set->report_safe == 2 ? "attachment" : "inline",
+	    eol, eol, eol);
+	buf_add(out, msg, len);
+	if (len && msg[len - 1] != '\n')
+		buf_adds(out, eol);
+	buf_addf(out, "%s--%s--%s", eol, boundary, eol);
+done:
 	buf_free(&h);
+	buf_free(&x);
+	buf_free(&rep);
 }
 
 /* write_all - the whole reply, or give up */

@@ -96,4 +96,35 @@ is "$out" "" "SKIP: the connection closes without a reply"
 out=$(raw 'FOO SPAMC/1.5\r\n\r\n')
 like "$out" '^SPAMD/1\.0 76 ' "an unknown method: SPAMD/1.0 76 (EX_PROTOCOL)"
 
+# procmail piping through spamc, as sites do with spamd
+if command -v procmail >/dev/null; then
+	H=$T/home
+	mkdir -p "$H/Maildir/cur" "$H/Maildir/new" "$H/Maildir/tmp"
+	printf '%s\n' 'MAILDIR=$HOME/Maildir/' 'DEFAULT=$HOME/Maildir/' ':0fw' \
+		"| spamc -x -d 127.0.0.1 -p $P_D" ':0' '* ^X-Spam-Flag: YES' '.spams/' > "$T/spamc.rc"
+	for f in gtube ham-en; do
+		procmail -m HOME="$H" "$T/spamc.rc" < "$DATA/$f.eml"
+	done
+	is "$(ls "$H/Maildir/.spams/new" 2>/dev/null | wc -l)" 1 "procmail | spamc: the spam goes to .spams/"
+	is "$(ls "$H/Maildir/new" | wc -l)" 1 "procmail | spamc: the ham stays in the inbox"
+else
+	skip "procmail is not installed" 2
+fi
+
+# report_safe 1: spam comes back wrapped, the original attached
+printf 'report_safe 1\n' >> "$T/ms/conf/local.cf"
+ok "reload with report_safe 1" ms_ctl ms reload
+out=
+for i in $(seq 100); do
+	out=$($SPAMC < "$DATA/gtube.eml")
+	case $out in *x-spam-type=original*) break ;; esac
+	sleep 0.1
+done
+like "$out" 'Content-Type: multipart/mixed; boundary=' "report_safe 1: a multipart wrapper"
+like "$out" 'Content-Type: message/rfc822; x-spam-type=original' "report_safe 1: the original as message/rfc822"
+like "$out" 'Content analysis details:' "report_safe 1: the report part"
+is "$(printf '%s\n' "$out" | grep -c 'XJS\*C4JDBQADN1')" 1 "report_safe 1: the original body once, inside the attachment"
+out=$($SPAMC < "$DATA/ham-en.eml")
+unlike "$out" 'multipart/mixed' "report_safe 1: ham is not wrapped"
+
 done_testing
