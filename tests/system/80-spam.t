@@ -150,6 +150,20 @@ like "$out" '^250 2\.7\.1 Ok, discarded, id=[0-9A-F]+ - SPAM' \
 like "$(ms_ctl ms quarantine list)" 'SPAM, score=' "the discarded spam is in the quarantine"
 like "$(ms_log ms)" 'sa_dsn_cutoff_level: no DSN' "the log says why there is no DSN"
 
+# under sa_dsn_cutoff_level the sender gets a DSN (the real spam: 13 points)
+ms_conf ms "sa_dsn_cutoff_level = 20" "sa_kill_level = 6.31"
+ms_ctl ms reload >/dev/null
+for i in $(seq 50); do
+	out=$($SEND --from sender@example.com --to bob@example.net "$DATA/spam-419.eml")
+	case $out in *BOUNCE*) break ;; *discarded*) sleep 0.1 ;; *) break ;; esac
+done
+like "$out" '^250 2\.5\.0 Ok, id=[0-9A-F]+, BOUNCE$' "bounce under sa_dsn_cutoff_level: 250 2.5.0 Ok, id=..., BOUNCE"
+n=$((n + 1))
+ok "the DSN reached the sink" sink_wait sink "$n" 100
+dsn=$(sink_last sink)
+is "$(sink_env_get "${dsn%.eml}.env" 'e["rcpts"][0]["addr"]')" "sender@example.com" "the DSN goes to the envelope sender"
+like "$(cat "$dsn")" 'SPAM, score=13' "the DSN says why"
+
 # --- the operator's view ----------------------------------------------
 rules=$(ms_ctl ms rules)
 like "$rules" 'body' "mailsiftctl rules: counts per type"
