@@ -125,6 +125,18 @@ done
 deliver "$DATA/other-de.eml"
 like "$(header X-Spam-Status)" 'UNWANTED_LANGUAGE_BODY=2\.8' "German text: UNWANTED_LANGUAGE_BODY"
 
+# --- the tutorial's local.cf as printed, old directive names ----------
+printf '%s\n' 'required_hits 5.0' 'rewrite_subject 1' 'subject_tag [SPAM]' \
+	'ok_language fr en' 'use_bayes 1' 'auto_learn 1' 'use_razor2 0' 'use_dcc  0' \
+	'use_pyzor 1' 'score FORGED_HOTMAIL_RCVD 3.000' 'whitelist_from *@kde.org' \
+	'blacklist_from *@spammer.example' > "$T/tutorial.cf"
+sed 's/^From: .*/From: Sales <sales@spammer.example>\r/' "$DATA/ham-en.eml" > "$T/black.eml"
+out=$("$MS_BIN/sacheck" -c "$T/tutorial.cf" "$DATA/other-de.eml" "$T/black.eml" 2>"$T/sacheck.err")
+unlike "$(cat "$T/sacheck.err")" 'tutorial\.cf' "the tutorial's old names (required_hits, ok_language, auto_learn...) are all understood"
+like "$(echo "$out" | sed -n 1p)" 'UNWANTED_LANGUAGE_BODY' "its ok_language fr en works"
+like "$(echo "$out" | sed -n 2p | cut -f4)" 'USER_IN_BLOCKLIST' "blacklist_from adds USER_IN_BLOCKLIST"
+ok "... worth 100 points" eval "[ \$(echo '$out' | sed -n 2p | cut -f2 | cut -d. -f1) -ge 99 ]"
+
 # --- final_spam_destiny ----------------------------------------------
 sed -i '/^score GTUBE/d' "$T/ms/conf/local.cf"
 ms_conf ms "sa_kill_level = 6.31" "final_spam_destiny = reject"
