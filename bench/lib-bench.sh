@@ -60,6 +60,8 @@ bench_ms() {
 		ms_master_del "$name" scanner
 		ms_conf "$name" "bypass_virus_checks = ." "bypass_banned_checks = ."
 	fi
+	# BENCH_SCORER=yes: the spam scorer too (2 processes, conf/local.cf)
+	[ "${BENCH_SCORER:-no}" = yes ] && ms_scorer "$name" "$MS_TOP/conf/local.cf" 2
 	# BENCH_MS_CONF="name = value": one more mailsift.cf setting to try
 	[ -n "${BENCH_MS_CONF:-}" ] && ms_conf "$name" "$BENCH_MS_CONF"
 	ms_start "$name" 150 || return 1
