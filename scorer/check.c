@@ -10,11 +10,13 @@
  * the reason), header requests shared between rules, the rules of the
  * score set sorted in SA's order (priority, then head, head eval, body,
  * uri, body eval, rawbody, rawbody eval, full, full eval), metas in
- * dependency order.  Body and rawbody rules get two cheap tests that
- * can only say "no match": a literal every match must hold (searched
- * once, ignoring case, with memmem) and a multi-line copy of the
- * pattern tried once on the whole text; the per-line loop runs only
- * when both pass.  A pattern PCRE2 finds too large because a big group
+ * dependency order.  Body, rawbody and uri rules get two cheap tests
+ * that can only say "no match": a set of literals one of which every
+ * match must hold (read from the pattern through alternations; all
+ * rules' literals are found in a text by one hashed pass, ignoring
+ * case; else the longest literal, searched with memmem) and a
+ * multi-line copy of the pattern tried once on the whole text; the
+ * per-line loop runs only when both pass.  A pattern PCRE2 finds too large because a big group
  * is repeated ({5}) is compiled with a subroutine call instead.
  *
  * Header rules read PerMsgStatus get in list context (msgtext), the
@@ -97,6 +99,24 @@ struct crule {
 	int		 nalt;
 	int		*mdeps;		/* meta: the metas it names */
 	int		 nmdeps;
+	int		*lids;		/* literal set (dictionary ids):
+					   a match holds one of them */
+	int		 nlids;
+	int		**alt_lids;	/* the same for each split part */
+	int		*alt_nlids;
+};
+
+#define LIT_HASH	65536
+
+/* the strings of all literal sets, indexed by their first 3 bytes */
+struct litdict {
+	char		**s;
+	size_t		*len;
+	uint32_t	*key;		/* the first 3 bytes */
+	int		*next;		/* chain of one hash */
+	int		 n;
+	int		*head;		/* LIT_HASH chains, -1: empty */
+	unsigned char	*bits;		/* LIT_HASH bits: chain not empty */
 };
 
 struct checker {
@@ -111,6 +131,7 @@ struct checker {
 	char		**hreq;		/* distinct header requests */
 	int		 nhreq;
 	struct relays_conf *rconf;	/* trusted_networks ...; NULL: infer */
+	struct litdict	 lits;
 };
 
 /* state of one message */
@@ -133,6 +154,8 @@ struct run {
 	int		 uristate;	/* 0 not built, 1 built, -1 unusable */
 	const pcre2_code *cur;		/* the pattern of the running rule */
 	struct buf	 tags;		/* captured tags: "NAME\0VALUE\0"... */
+	unsigned char	*lfound[3];	/* literals held by the body, uri,
+					   rawbody text; NULL: not scanned */
 	struct msgtext	**parts;	/* MIME parts' header fields, lazily */
 	struct check_result *res;
 	double		 t0;
@@ -581,10 +604,15 @@ alt_free(struct crule *cr)
 		pcre2_code_free(cr->alt[cr->nalt]);
 		if (cr->alt_pre[cr->nalt])
 			pcre2_code_free(cr->alt_pre[cr->nalt]);
+		xfree(cr->alt_lids[cr->nalt]);
 	}
 	xfree(cr->alt);
 	xfree(cr->alt_pre);
+	xfree(cr->alt_lids);
+	xfree(cr->alt_nlids);
 	cr->alt = cr->alt_pre = NULL;
+	cr->alt_lids = NULL;
+	cr->alt_nlids = NULL;
 }
 
 struct grp {
@@ -717,12 +745,15 @@ none:
 	return -1;
 }
 
+static int *lit_ids(struct litdict *, const char *, uint32_t, int *);
+
 /*
  * split_compile - re compiled as up to 128 patterns whose union is re,
  * halving alternations PCRE2 finds too large; 0 or -1
  */
 static int
-split_compile(const char *re, struct crule *cr, int depth)
+split_compile(struct checker *ck, const char *re, struct crule *cr,
+    int depth)
 {
 	pcre2_code *c;
 	char *a, *b;
@@ -737,7 +768,15 @@ split_compile(const char *re, struct crule *cr, int depth)
 		    sizeof(*cr->alt));
 		cr->alt_pre = xreallocarray(cr->alt_pre, cr->nalt + 1,
 		    sizeof(*cr->alt_pre));
+		cr->alt_lids = xreallocarray(cr->alt_lids, cr->nalt + 1,
+		    sizeof(*cr->alt_lids));
+		cr->alt_nlids = xreallocarray(cr->alt_nlids, cr->nalt + 1,
+		    sizeof(*cr->alt_nlids));
 		cr->alt[cr->nalt] = c;
+		cr->alt_nlids[cr->nalt] = 0;
+		cr->alt_lids[cr->nalt] = cr->r->type == SA_BODY ||
+		    cr->r->type == SA_RAWBODY ? lit_ids(&ck->lits, re,
+		    cr->r->options, &cr->alt_nlids[cr->nalt]) : NULL;
 		/* its multi-line prefilter, when one of ours */
 		cr->alt_pre[cr->nalt] = (cr->r->type == SA_BODY ||
 		    cr->r->type == SA_RAWBODY) && !(cr->r->options &
@@ -748,9 +787,9 @@ split_compile(const char *re, struct crule *cr, int depth)
 	if (err != PCRE2_ERROR_PATTERN_TOO_LARGE || depth >= 7 ||
 	    alt_split(re, &a, &b) < 0)
 		return -1;
-	rc = split_compile(a, cr, depth + 1);
+	rc = split_compile(ck, a, cr, depth + 1);
 	if (rc == 0)
-		rc = split_compile(b, cr, depth + 1);
+		rc = split_compile(ck, b, cr, depth + 1);
 	xfree(a);
 	xfree(b);
 	return rc;
@@ -761,7 +800,7 @@ split_compile(const char *re, struct crule *cr, int depth)
  * returns that form (the caller frees it), or NULL
  */
 static char *
-revive(struct crule *cr)
+revive(struct checker *ck, struct crule *cr)
 {
 	struct saconf_rule *r = cr->r;
 	pcre2_code *c;
@@ -774,7 +813,7 @@ revive(struct crule *cr)
 		return NULL;
 	if ((re = repeat_rewrite(r->pcre)) == NULL) {
 		if (r->kind == SAK_REGEX && !(r->tflags & SAF_MULTIPLE) &&
-		    !r->negate && split_compile(r->pcre, cr, 0) == 0) {
+		    !r->negate && split_compile(ck, r->pcre, cr, 0) == 0) {
 			xfree(r->disabled);
 			r->disabled = NULL;
 		} else {
@@ -793,6 +832,516 @@ revive(struct crule *cr)
 	xfree(r->disabled);
 	r->disabled = NULL;
 	return re;
+}
+
+/*
+ * Literal sets: for a body, rawbody or uri pattern, a set of lower-case
+ * strings (3 bytes or more) at least one of which every match holds.
+ * All the sets' strings go to one dictionary; check_message finds
+ * which of them a text holds in one pass (lit_scan), so a rule whose
+ * set is absent costs a few byte reads instead of a regex scan.
+ */
+#define LSET_MAX	64	/* strings in one set, at most */
+
+/* one set while it is being built: n strings, or n < 0 (none) */
+struct lset {
+	int	 n;
+	char	**s;
+};
+
+struct lparse {
+	const char	*p;	/* next byte of the pattern */
+	int		 bad;	/* something not understood: give up */
+};
+
+/* lset_free - release a set's strings */
+static void
+lset_free(struct lset *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		xfree(l->s[i]);
+	xfree(l->s);
+	l->s = NULL;
+	l->n = -1;
+}
+
+/* lset_minlen - the length of the shortest string of l */
+static size_t
+lset_minlen(const struct lset *l)
+{
+	size_t m = (size_t)-1, k;
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if ((k = strlen(l->s[i])) < m)
+			m = k;
+	return m;
+}
+
+/* lset_better - is a (usable) a better filter than b? */
+static int
+lset_better(const struct lset *a, const struct lset *b)
+{
+	size_t ma, mb;
+
+	if (a->n <= 0 || lset_minlen(a) < 3)
+		return 0;
+	if (b->n <= 0)
+		return 1;
+	ma = lset_minlen(a);
+	mb = lset_minlen(b);
+	if (ma > 8)
+		ma = 8;
+	if (mb > 8)
+		mb = 8;
+	if (ma != mb)
+		return ma > mb;
+	return a->n < b->n;
+}
+
+/* lset_keep - best = cand when cand is better (cand is consumed) */
+static void
+lset_keep(struct lset *best, struct lset *cand)
+{
+	if (lset_better(cand, best)) {
+		lset_free(best);
+		*best = *cand;
+	} else
+		lset_free(cand);
+	cand->n = -1;
+	cand->s = NULL;
+}
+
+/* lset_run - the run of literal bytes as a one-string candidate */
+static void
+lset_run(struct lset *best, struct buf *run)
+{
+	struct lset c = { -1, NULL };
+
+	if (run->len >= 3) {
+		c.n = 1;
+		c.s = xcalloc(1, sizeof(char *));
+		c.s[0] = xstrndup(run->data, run->len);
+		lset_keep(best, &c);
+	}
+	buf_reset(run);
+}
+
+/*
+ * quant_min - skip a quantifier at *p; its least count (1: none there).
+ * "{" that does not open {n}, {n,}, {n,m} or {,m} is left alone.
+ */
+static long
+quant_min(const char **pp)
+{
+	const char *p = *pp, *q;
+	long min = 1;
+
+	if (*p == '?' || *p == '*') {
+		min = 0;
+		p++;
+	} else if (*p == '+')
+		p++;
+	else if (*p == '{') {
+		q = p + 1;
+		min = 0;
+		while (*q >= '0' && *q <= '9') {
+			min = min * 10 + (*q - '0');
+			if (min > 100000)
+				min = 100000;
+			q++;
+		}
+		if (*q == ',') {
+			q++;
+			while (*q >= '0' && *q <= '9')
+				q++;
+		}
+		if (*q != '}' || q == p + 1 || (q == p + 2 && p[1] == ','))
+			return 1;
+		p = q + 1;
+	} else
+		return 1;
+	if (*p == '?' || *p == '+')	/* lazy, possessive */
+		p++;
+	*pp = p;
+	return min;
+}
+
+/* has_quant - does a quantifier start at p? */
+static int
+has_quant(const char *p)
+{
+	const char *q = p;
+
+	return quant_min(&q) != 1 || q != p;
+}
+
+static struct lset lit_alt(struct lparse *lp, int depth);
+
+/* lit_class - skip a class "[...]" at lp->p (POSIX [:name:] inside) */
+static void
+lit_class(struct lparse *lp)
+{
+	const char *p = lp->p + 1;
+
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']') {
+		if (*p == '\\' && p[1])
+			p += 2;
+		else if (*p == '[' && p[1] == ':') {
+			const char *e = strstr(p + 2, ":]");
+
+			if (e == NULL) {
+				lp->bad = 1;
+				return;
+			}
+			p = e + 2;
+		} else
+			p++;
+	}
+	if (*p != ']') {
+		lp->bad = 1;
+		return;
+	}
+	lp->p = p + 1;
+}
+
+/*
+ * lit_escape - an escape at lp->p outside a class: its literal byte,
+ * or -1 (a class, an assertion: no literal), or lp->bad
+ */
+static int
+lit_escape(struct lparse *lp)
+{
+	const char *p = lp->p + 1;
+	char ch = *p;
+
+	if (ch == '\0') {
+		lp->bad = 1;
+		return -1;
+	}
+	if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9'))) {
+		lp->p = p + 1;
+		return (unsigned char)ch;
+	}
+	if (strchr("dDwWsShHvVRXbBAzZGKntrfea", ch) != NULL) {
+		lp->p = p + 1;
+		return -1;
+	}
+	if (ch == 'x') {
+		p++;
+		if (*p == '{') {
+			if ((p = strchr(p, '}')) == NULL) {
+				lp->bad = 1;
+				return -1;
+			}
+			p++;
+		} else {
+			int k;
+
+			for (k = 0; k < 2 && ((*p >= '0' && *p <= '9') ||
+			    (*p >= 'a' && *p <= 'f') || (*p >= 'A' &&
+			    *p <= 'F')); k++)
+				p++;
+		}
+		lp->p = p;
+		return -1;
+	}
+	if (ch == 'p' || ch == 'P') {
+		p++;
+		if (*p == '{') {
+			if ((p = strchr(p, '}')) == NULL) {
+				lp->bad = 1;
+				return -1;
+			}
+			p++;
+		} else if (*p)
+			p++;
+		lp->p = p;
+		return -1;
+	}
+	if (ch == 'c' && p[1]) {
+		lp->p = p + 2;
+		return -1;
+	}
+	lp->bad = 1;	/* \Q, \E, back-references, octal, \N, \o ... */
+	return -1;
+}
+
+/* lit_seq - one branch: the best set among its parts */
+static struct lset
+lit_seq(struct lparse *lp, int depth)
+{
+	struct lset best = { -1, NULL }, g;
+	struct buf run = BUF_INIT;
+	const char *p;
+	int c;
+	long min;
+
+	while (!lp->bad && *lp->p && *lp->p != '|' && *lp->p != ')') {
+		p = lp->p;
+		c = -1;
+		g.n = -1;
+		g.s = NULL;
+		if (*p == '\\') {
+			c = lit_escape(lp);
+		} else if (*p == '[') {
+			lit_class(lp);
+		} else if (*p == '.' || *p == '^' || *p == '$') {
+			lp->p++;
+		} else if (*p == '(') {
+			if (p[1] == '*' || depth > 50) {
+				lp->bad = 1;
+				break;
+			}
+			if (p[1] != '?') {
+				lp->p = p + 1;
+				g = lit_alt(lp, depth + 1);
+			} else if (p[2] == '#') {
+				if ((p = strchr(p, ')')) == NULL) {
+					lp->bad = 1;
+					break;
+				}
+				lp->p = p + 1;
+				continue;
+			} else if (p[2] == '=' || p[2] == '!' ||
+			    (p[2] == '<' && (p[3] == '=' || p[3] == '!'))) {
+				/* a look-around: its content is not kept */
+				lp->p = p + (p[2] == '<' ? 4 : 3);
+				g = lit_alt(lp, depth + 1);
+				lset_free(&g);
+			} else if (p[2] == ':' || p[2] == '|' || p[2] == '>') {
+				lp->p = p + 3;
+				g = lit_alt(lp, depth + 1);
+			} else if ((p[2] == '<' || p[2] == '\'') ||
+			    (p[2] == 'P' && p[3] == '<')) {
+				/* a named group */
+				char close = p[2] == '\'' ? '\'' : '>';
+
+				if ((p = strchr(p + 3, close)) == NULL) {
+					lp->bad = 1;
+					break;
+				}
+				lp->p = p + 1;
+				g = lit_alt(lp, depth + 1);
+			} else if (p[2] == '&' || p[2] == 'R' ||
+			    (p[2] == 'P' && p[3] == '>') || p[2] == '+' ||
+			    (p[2] >= '0' && p[2] <= '9') ||
+			    (p[2] == '-' && p[3] >= '0' && p[3] <= '9')) {
+				/* a subroutine call: no literal */
+				if ((p = strchr(p, ')')) == NULL) {
+					lp->bad = 1;
+					break;
+				}
+				lp->p = p;
+			} else {
+				/* options: (?i) or (?i: ... ); x changes
+				 * what a byte means: give up */
+				const char *q = p + 2;
+
+				while ((*q >= 'a' && *q <= 'z') ||
+				    (*q >= 'A' && *q <= 'Z') || *q == '-' ||
+				    *q == '^')
+					q++;
+				if ((*q != ')' && *q != ':') ||
+				    memchr(p + 2, 'x', q - (p + 2)) != NULL) {
+					lp->bad = 1;
+					break;
+				}
+				if (*q == ')') {
+					lp->p = q + 1;
+					continue;
+				}
+				lp->p = q + 1;
+				g = lit_alt(lp, depth + 1);
+			}
+			if (lp->bad || *lp->p != ')') {
+				lset_free(&g);
+				lp->bad = 1;
+				break;
+			}
+			lp->p++;
+		} else if (*p == '*' || *p == '+' || *p == '?' ||
+		    (*p == '{' && has_quant(p))) {
+			/* a quantifier with nothing before it */
+			lp->bad = 1;
+			break;
+		} else {
+			c = (unsigned char)*p;
+			lp->p++;
+		}
+		if (lp->bad) {
+			lset_free(&g);
+			break;
+		}
+		min = quant_min(&lp->p);
+		if (c >= 0 && min > 0) {
+			buf_addc(&run, c >= 'A' && c <= 'Z' ? c + 32 : c);
+			if (lp->p != p + 1 && !(p[0] == '\\' && lp->p == p + 2))
+				lset_run(&best, &run);	/* quantified */
+			continue;
+		}
+		lset_run(&best, &run);
+		if (g.n > 0 && min > 0)
+			lset_keep(&best, &g);
+		else
+			lset_free(&g);
+	}
+	lset_run(&best, &run);
+	buf_free(&run);
+	return best;
+}
+
+/* lit_alt - branches up to ")" or the end: the union of their sets */
+static struct lset
+lit_alt(struct lparse *lp, int depth)
+{
+	struct lset all = { 0, NULL }, b;
+	int i;
+
+	for (;;) {
+		b = lit_seq(lp, depth);
+		if (lp->bad || b.n <= 0 || all.n < 0 ||
+		    all.n + b.n > LSET_MAX) {
+			lset_free(&b);
+			lset_free(&all);
+		} else {
+			all.s = xreallocarray(all.s, all.n + b.n,
+			    sizeof(char *));
+			for (i = 0; i < b.n; i++)
+				all.s[all.n++] = b.s[i];
+			xfree(b.s);
+		}
+		if (lp->bad || *lp->p != '|')
+			break;
+		lp->p++;
+	}
+	return all;
+}
+
+/*
+ * lit_set - the literal set of pattern re (compiled with options), or
+ * a set with n < 0 when none can be promised
+ */
+static struct lset
+lit_set(const char *re, uint32_t options)
+{
+	struct lparse lp = { re, 0 };
+	struct lset l = { -1, NULL };
+
+	if (re == NULL || (options & (PCRE2_EXTENDED | PCRE2_EXTENDED_MORE |
+	    PCRE2_LITERAL)))
+		return l;
+	l = lit_alt(&lp, 0);
+	if (lp.bad || *lp.p != '\0' || l.n <= 0 || lset_minlen(&l) < 3)
+		lset_free(&l);
+	return l;
+}
+
+/* lit_hash - the chain of a literal whose first 3 bytes are k */
+static uint32_t
+lit_hash(uint32_t k)
+{
+	return (k * 0x9E3779B1u) >> 16;
+}
+
+/* lit_id - the dictionary id of string s (added when new) */
+static int
+lit_id(struct litdict *d, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t k = (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+	uint32_t h = lit_hash(k);
+	int i;
+
+	if (d->head == NULL) {
+		d->head = xcalloc(LIT_HASH, sizeof(int));
+		d->bits = xcalloc(LIT_HASH / 8, 1);
+		for (i = 0; i < LIT_HASH; i++)
+			d->head[i] = -1;
+	}
+	for (i = d->head[h]; i >= 0; i = d->next[i])
+		if (strcmp(d->s[i], s) == 0)
+			return i;
+	d->s = xreallocarray(d->s, d->n + 1, sizeof(*d->s));
+	d->len = xreallocarray(d->len, d->n + 1, sizeof(*d->len));
+	d->key = xreallocarray(d->key, d->n + 1, sizeof(*d->key));
+	d->next = xreallocarray(d->next, d->n + 1, sizeof(*d->next));
+	d->s[d->n] = xstrdup(s);
+	d->len[d->n] = strlen(s);
+	d->key[d->n] = k;
+	d->next[d->n] = d->head[h];
+	d->head[h] = d->n;
+	d->bits[h >> 3] |= 1u << (h & 7);
+	return d->n++;
+}
+
+/* lit_ids - the literal set of re as dictionary ids (*n = 0: none) */
+static int *
+lit_ids(struct litdict *d, const char *re, uint32_t options, int *n)
+{
+	struct lset l = lit_set(re, options);
+	int *ids = NULL, i;
+
+	*n = 0;
+	if (l.n <= 0)
+		return NULL;
+	ids = xcalloc(l.n, sizeof(int));
+	for (i = 0; i < l.n; i++)
+		ids[i] = lit_id(d, l.s[i]);
+	*n = l.n;
+	lset_free(&l);
+	return ids;
+}
+
+/* lit_dict_free - release the dictionary */
+static void
+lit_dict_free(struct litdict *d)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		xfree(d->s[i]);
+	xfree(d->s);
+	xfree(d->len);
+	xfree(d->key);
+	xfree(d->next);
+	xfree(d->head);
+	xfree(d->bits);
+}
+
+/*
+ * lit_scan - found[i] = 1 for every dictionary string t[0..n) holds
+ * (t is lower case): one pass, a hash of each 3 bytes
+ */
+static void
+lit_scan(const struct litdict *d, const char *t, size_t n,
+    unsigned char *found)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	uint32_t k, h;
+	size_t i;
+	int j;
+
+	if (n < 3 || d->n == 0)
+		return;
+	k = (uint32_t)u[0] << 8 | u[1];
+	for (i = 0; i + 3 <= n; i++) {
+		k = (k << 8 | u[i + 2]) & 0xFFFFFF;
+		h = lit_hash(k);
+		if (!(d->bits[h >> 3] & (1u << (h & 7))))
+			continue;
+		for (j = d->head[h]; j >= 0; j = d->next[j])
+			if (d->key[j] == k && d->len[j] <= n - i &&
+			    memcmp(d->s[j] + 3, t + i + 3, d->len[j] - 3) == 0)
+				found[j] = 1;
+	}
 }
 
 /*
@@ -1014,7 +1563,7 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		c->maxhits = r->maxhits;
 	c->nosubject = (r->tflags & SAF_NOSUBJECT) != 0;
 	c->hslot = -1;
-	c->re2 = revive(c);
+	c->re2 = revive(ck, c);
 	if (ck->opts.capture_tags && r->disabled && r->pcre &&
 	    strncmp(r->disabled, "captured tag", 12) == 0 &&
 	    r->kind == SAK_REGEX) {
@@ -1085,7 +1634,10 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 	    !c->tagged) {
 		c->pre = prefilter(r, c->re2 ? c->re2 : r->pcre,
 		    &c->pre_own);
-		c->lit = required_literal(r, &c->litlen);
+		c->lids = lit_ids(&ck->lits, r->pcre, r->options,
+		    &c->nlids);
+		if (c->nlids == 0)
+			c->lit = required_literal(r, &c->litlen);
 	}
 	/* Check.pm: net evals only in sets 1/3, learn only in 2/3 */
 	if (r->kind == SAK_EVAL && (((r->tflags & SAF_NET) && !(set & 1)) ||
@@ -1175,6 +1727,7 @@ check_free(struct checker *ck)
 		if (ck->cr[i].pre_own)
 			pcre2_code_free(ck->cr[i].pre);
 		xfree(ck->cr[i].lit);
+		xfree(ck->cr[i].lids);
 		xfree(ck->cr[i].re2);
 		alt_free(&ck->cr[i]);
 		xfree(ck->cr[i].mdeps);
@@ -1186,6 +1739,7 @@ check_free(struct checker *ck)
 		relays_conf_free(ck->rconf);
 		xfree(ck->rconf);
 	}
+	lit_dict_free(&ck->lits);
 	xfree(ck->cr);
 	xfree(ck->order);
 	xfree(ck->metas);
@@ -1438,6 +1992,31 @@ lower(struct buf *b, const struct buf *s)
 	return b;
 }
 
+/*
+ * lit_any - does the text whole (body, uri or rawbody text) hold one of
+ * the dictionary strings ids[0..n)?  (the text is scanned once)
+ */
+static int
+lit_any(struct run *rn, const struct buf *whole, const int *ids, int n)
+{
+	const struct litdict *d = &rn->ck->lits;
+	int w = whole == &rn->mt->body.text ? 0 : whole == &rn->uritext ?
+	    1 : 2;
+	const struct buf *lw;
+	int i;
+
+	if (rn->lfound[w] == NULL) {
+		lw = lower(w == 0 ? &rn->lbody : w == 1 ? &rn->luri :
+		    &rn->lraw, whole);
+		rn->lfound[w] = xcalloc(d->n + 1, 1);
+		lit_scan(d, lw->data, lw->len, rn->lfound[w]);
+	}
+	for (i = 0; i < n; i++)
+		if (rn->lfound[w][ids[i]])
+			return 1;
+	return 0;
+}
+
 /* run_lines - a body/rawbody/uri rule over lines (Check.pm loops) */
 static int
 run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
@@ -1448,7 +2027,10 @@ run_lines(struct run *rn, const struct crule *c, const struct buf *whole,
 	const struct buf *lw;
 	int i, k, hits = 0;
 
-	if (c->lit && whole) {
+	if (c->nlids > 0 && whole) {
+		if (!lit_any(rn, whole, c->lids, c->nlids))
+			return 0;
+	} else if (c->lit && whole) {
 		lw = lower(whole == &rn->mt->body.text ? &rn->lbody :
 		    whole == &rn->uritext ? &rn->luri : &rn->lraw, whole);
 		if (lw->len == 0 || memmem(lw->data, lw->len, c->lit,
@@ -1757,6 +2339,9 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 			const struct buf *w = r->type == SA_BODY ?
 			    &mt->body.text : &mt->rawbody.text;
 
+			if (c->alt_nlids[k] > 0 && !lit_any(rn, w,
+			    c->alt_lids[k], c->alt_nlids[k]))
+				continue;
 			if (c->alt_pre[k] && (n = match(rn, c->alt_pre[k],
 			    buf_str(w), w->len, 0, 0)) <= 0)
 				continue;
@@ -1997,6 +2582,8 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	xfree(rn.urilen);
 	buf_free(&rn.tags);
 	buf_free(&rn.lraw);
+	for (i = 0; i < 3; i++)
+		xfree(rn.lfound[i]);
 	if (rn.jit)
 		pcre2_jit_stack_free(rn.jit);
 	pcre2_match_context_free(rn.mctx);

@@ -430,6 +430,69 @@ test_networks(void)
 	buf_free(&cf);
 }
 
+/*
+ * test_literals - the literal-set filter never hides a match: patterns
+ * whose sets come from alternations, optional or quantified parts,
+ * look-arounds, escapes, POSIX classes and "{" that is no quantifier
+ */
+static void
+test_literals(void)
+{
+	static const struct {
+		const char *re;
+		int hits;
+	} t[] = {
+		{ "/(?:zzzz|quick)\\s+brown/i", 1 },
+		{ "/(?:xyzzy)?the\\s/", 1 },
+		{ "/(?:xyzzy){0}the\\s/", 1 },
+		{ "/(?i)WORLD/", 1 },
+		{ "/[[:alpha:]]+ fox \\{jumps\\}/", 1 },
+		{ "/fox \\{jumps}/", 1 },
+		{ "/(?<w>quick) (?=brown)brown/i", 1 },
+		{ "/ab{,3}cd/", 1 },
+		{ "/lazy\\x20dogs/", 1 },
+		{ "/(?:over|under)+ 12/", 1 },
+		{ "/(?:qu|xx)ick/i", 1 },
+		{ "/the\\ Quick/", 1 },
+		{ "/(?-i:b)rown/i", 1 },
+		{ "/(?:abc|bcd|cde)*Hello/", 1 },
+		{ "/(?:quick|(?:slow|fast)er) brown/i", 1 },
+		{ "/jum(?:ps)?\\}/", 1 },
+		{ "/ov+er 12/", 1 },
+		{ "/(?!over)\\w+ 12/", 1 },
+		{ "/(?:brown|red)++ fox/", 1 },
+		{ "/quick\\s+purple/i", 0 },
+		{ "/(?:purple|green) fox/", 0 },
+	};
+	static const char m[] =
+	    "Subject: s\r\n\r\n"
+	    "Hello World, the Quick brown fox {jumps} over 12 lazy dogs.\r\n"
+	    "second: ab{,3}cd end\r\n";
+	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct buf cf = BUF_INIT, name = BUF_INIT;
+	struct saconf *c;
+	struct checker *ck;
+	struct check_result r;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		buf_addf(&cf, "body L_%zu %s\nscore L_%zu 1\n", i, t[i].re, i);
+	c = load(buf_str(&cf));
+	ck = check_new(c, &o);
+	check_message(ck, m, sizeof(m) - 1, NULL, &r);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&name);
+		buf_addf(&name, "L_%zu", i);
+		TEST_IS_INT(hit(c, &r, buf_str(&name)) != 0, t[i].hits,
+		    "literal filter: %s", t[i].re);
+	}
+	check_result_free(&r);
+	check_free(ck);
+	saconf_free(c);
+	buf_free(&cf);
+	buf_free(&name);
+}
+
 /* main - every group of tests, then the plan */
 int
 main(void)
@@ -440,5 +503,6 @@ main(void)
 	test_large();
 	test_mimeheader();
 	test_networks();
+	test_literals();
 	TEST_DONE();
 }
