@@ -484,6 +484,13 @@ prefilter(const struct saconf_rule *r, const char *re, int *own)
 	PCRE2_SIZE off;
 
 	*own = 0;
+	/* a leading "line start or a space" only narrows where a match
+	 * may start: without it the scan can skip to the bytes the rest
+	 * begins with, and whatever matched still matches */
+	if (re != NULL && (strncmp(re, "(?:^|\\s)", 8) == 0 ||
+	    strncmp(re, "(?:^|\\W)", 8) == 0) && re[8] != '\0' &&
+	    strchr("?*+{|)", re[8]) == NULL)
+		re += 8;
 	if (re == NULL || (t = prefilter_text(re, (r->options &
 	    PCRE2_DOTALL) != 0)) == NULL)
 		return NULL;
