@@ -978,6 +978,30 @@ rx_quote(const char *s, struct buf *out)
 	}
 }
 
+/* has_ascii_ci - does s hold w, ASCII letters in any case? */
+static int
+has_ascii_ci(const char *s, const char *w)
+{
+	size_t n = strlen(w), i;
+
+	for (; *s; s++) {
+		for (i = 0; i < n; i++) {
+			unsigned char a = (unsigned char)s[i];
+			unsigned char b = (unsigned char)w[i];
+
+			if (a >= 'A' && a <= 'Z')
+				a += 32;
+			if (b >= 'A' && b <= 'Z')
+				b += 32;
+			if (a != b)
+				break;
+		}
+		if (i == n)
+			return 1;
+	}
+	return n == 0;
+}
+
 /* ev_to_in_subject - check_for_to_in_subject: HeaderEval: the recipient
  * named in Subject */
 static int
@@ -992,6 +1016,10 @@ ev_to_in_subject(struct eval_msg *em, int argc, char **argv)
 		goto out;
 	hget(em, "Subject", &s);
 	if (strcmp(argv[0], "address") == 0) {
+		/* the pattern holds the address as it is (the search ignores
+		 * ASCII case only): without it in Subject, no need to build */
+		if (!has_ascii_ci(buf_str(&s), to))
+			goto out;
 		buf_adds(&pat, "\\b");
 		rx_quote(to, &pat);
 		buf_adds(&pat, "\\b");
@@ -1002,6 +1030,9 @@ ev_to_in_subject(struct eval_msg *em, int argc, char **argv)
 
 		if (at)
 			*at = '\0';
+		/* every branch holds the local part (see "address") */
+		if (to[0] != '\0' && !has_ascii_ci(buf_str(&s), to))
+			goto out;
 		rx_quote(to, &q);
 		buf_addf(&pat, "^(?:(?:re|fw):\\s*(?:\\w+\\s+)?%s$|(?-i:%s)"
 		    "\\s*[,:;!?-](?:$|\\s)|%s$|,\\s*%s[,:;!?-]$)",

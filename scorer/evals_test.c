@@ -739,6 +739,38 @@ t_language(void)
 	buf_free(&g);
 }
 
+/* t_to_in_subject - check_for_to_in_subject, with and without the
+ * recipient in Subject (the short cut must not hide a hit) */
+static void
+t_to_in_subject(void)
+{
+	static const struct {
+		const char *subj, *how;
+		int want;
+	} t[] = {
+		{ "Re: Bob", "user", 1 },
+		{ "hello BOB!", "user", 0 },
+		{ "bob! you", "user", 1 },
+		{ "BoB", "user", 1 },
+		{ "hello bobby", "user", 0 },
+		{ "nothing here", "user", 0 },
+		{ "mail to BOB@Example.COM now", "address", 1 },
+		{ "mail to bob@example.org", "address", 0 },
+	};
+	struct buf m = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(&m);
+		buf_addf(&m, "From: a@b.example\nTo: bob@example.com\n"
+		    "Subject: %s\n\nx\n", t[i].subj);
+		TEST_IS_INT(RUN1(buf_str(&m), "check_for_to_in_subject",
+		    t[i].how), t[i].want, "to_in_subject(%s): %s", t[i].how,
+		    t[i].subj);
+	}
+	buf_free(&m);
+}
+
 int
 main(void)
 {
@@ -786,6 +818,7 @@ main(void)
 	t_hostile();
 	t_threads();
 	t_language();
+	t_to_in_subject();
 	saconf_free(conf);
 	unlink(path);
 	rmdir(dir);
