@@ -11,8 +11,8 @@
  * score set sorted in SA's order (priority, then head, head eval, body,
  * uri, body eval, rawbody, rawbody eval, full, full eval), metas in
  * dependency order.  Body, rawbody and uri rules get two cheap tests
- * that can only say "no match": a set of literals one of which every
- * match must hold (read from the pattern through alternations; all
+ * that can only say "no match": sets of literals, every match holding
+ * one string of each (read from the pattern through alternations; all
  * rules' literals are found in a text by one hashed pass, ignoring
  * case; else the longest literal, searched with memmem) and a
  * multi-line copy of the pattern tried once on the whole text; the
@@ -856,9 +856,15 @@ struct lset {
 	char	**s;
 };
 
+#define LSET_CONJ	8	/* sets kept of one top-level branch */
+
 struct lparse {
 	const char	*p;	/* next byte of the pattern */
 	int		 bad;	/* something not understood: give up */
+	int		 nbranch;	/* top-level branches */
+	struct lset	 conj[LSET_CONJ];	/* every set the top level
+					   requires (one branch only) */
+	int		 nconj;
 };
 
 /* lset_free - release a set's strings */
@@ -921,9 +927,26 @@ lset_keep(struct lset *best, struct lset *cand)
 	cand->s = NULL;
 }
 
+/* lset_conj - at the top level, a copy of c among the required sets */
+static void
+lset_conj(struct lparse *lp, int depth, const struct lset *c)
+{
+	struct lset *k;
+	int i;
+
+	if (depth != 0 || c->n <= 0 || lset_minlen(c) < 3 ||
+	    lp->nconj >= LSET_CONJ)
+		return;
+	k = &lp->conj[lp->nconj++];
+	k->n = c->n;
+	k->s = xcalloc(c->n, sizeof(char *));
+	for (i = 0; i < c->n; i++)
+		k->s[i] = xstrdup(c->s[i]);
+}
+
 /* lset_run - the run of literal bytes as a one-string candidate */
 static void
-lset_run(struct lset *best, struct buf *run)
+lset_run(struct lparse *lp, int depth, struct lset *best, struct buf *run)
 {
 	struct lset c = { -1, NULL };
 
@@ -931,6 +954,7 @@ lset_run(struct lset *best, struct buf *run)
 		c.n = 1;
 		c.s = xcalloc(1, sizeof(char *));
 		c.s[0] = xstrndup(run->data, run->len);
+		lset_conj(lp, depth, &c);
 		lset_keep(best, &c);
 	}
 	buf_reset(run);
@@ -1191,16 +1215,17 @@ lit_seq(struct lparse *lp, int depth)
 		if (c >= 0 && min > 0) {
 			buf_addc(&run, c >= 'A' && c <= 'Z' ? c + 32 : c);
 			if (lp->p != p + 1 && !(p[0] == '\\' && lp->p == p + 2))
-				lset_run(&best, &run);	/* quantified */
+				lset_run(lp, depth, &best, &run);
 			continue;
 		}
-		lset_run(&best, &run);
-		if (g.n > 0 && min > 0)
+		lset_run(lp, depth, &best, &run);
+		if (g.n > 0 && min > 0) {
+			lset_conj(lp, depth, &g);
 			lset_keep(&best, &g);
-		else
+		} else
 			lset_free(&g);
 	}
-	lset_run(&best, &run);
+	lset_run(lp, depth, &best, &run);
 	buf_free(&run);
 	return best;
 }
@@ -1213,6 +1238,8 @@ lit_alt(struct lparse *lp, int depth)
 	int i;
 
 	for (;;) {
+		if (depth == 0)
+			lp->nbranch++;
 		b = lit_seq(lp, depth);
 		if (lp->bad || b.n <= 0 || all.n < 0 ||
 		    all.n + b.n > LSET_MAX) {
@@ -1233,22 +1260,36 @@ lit_alt(struct lparse *lp, int depth)
 }
 
 /*
- * lit_set - the literal set of pattern re (compiled with options), or
- * a set with n < 0 when none can be promised
+ * lit_set - the literal sets of pattern re (compiled with options),
+ * every one of which a match holds a string of: *nsets of them in
+ * sets[] (0: none can be promised)
  */
-static struct lset
-lit_set(const char *re, uint32_t options)
+static void
+lit_set(const char *re, uint32_t options, struct lset *sets, int *nsets)
 {
-	struct lparse lp = { re, 0 };
-	struct lset l = { -1, NULL };
+	struct lparse lp;
+	struct lset l;
+	int i;
 
+	*nsets = 0;
 	if (re == NULL || (options & (PCRE2_EXTENDED | PCRE2_EXTENDED_MORE |
 	    PCRE2_LITERAL)))
-		return l;
+		return;
+	memset(&lp, 0, sizeof(lp));
+	lp.p = re;
 	l = lit_alt(&lp, 0);
 	if (lp.bad || *lp.p != '\0' || l.n <= 0 || lset_minlen(&l) < 3)
 		lset_free(&l);
-	return l;
+	else if (lp.nbranch == 1 && lp.nconj > 0) {
+		/* one branch: all it requires, not only the best */
+		lset_free(&l);
+		for (i = 0; i < lp.nconj; i++)
+			sets[(*nsets)++] = lp.conj[i];
+		return;
+	} else
+		sets[(*nsets)++] = l;
+	for (i = 0; i < lp.nconj; i++)
+		lset_free(&lp.conj[i]);
 }
 
 /* lit_hash - the chain of a literal whose first 3 bytes are k */
@@ -1289,21 +1330,25 @@ lit_id(struct litdict *d, const char *s)
 	return d->n++;
 }
 
-/* lit_ids - the literal set of re as dictionary ids (*n = 0: none) */
+/*
+ * lit_ids - the literal sets of re as dictionary ids, each set as its
+ * size then its ids; *n the length (0: none)
+ */
 static int *
 lit_ids(struct litdict *d, const char *re, uint32_t options, int *n)
 {
-	struct lset l = lit_set(re, options);
-	int *ids = NULL, i;
+	struct lset l[LSET_CONJ];
+	int *ids = NULL, i, k, nl;
 
 	*n = 0;
-	if (l.n <= 0)
-		return NULL;
-	ids = xcalloc(l.n, sizeof(int));
-	for (i = 0; i < l.n; i++)
-		ids[i] = lit_id(d, l.s[i]);
-	*n = l.n;
-	lset_free(&l);
+	lit_set(re, options, l, &nl);
+	for (k = 0; k < nl; k++) {
+		ids = xreallocarray(ids, *n + l[k].n + 1, sizeof(int));
+		ids[(*n)++] = l[k].n;
+		for (i = 0; i < l[k].n; i++)
+			ids[(*n)++] = lit_id(d, l[k].s[i]);
+		lset_free(&l[k]);
+	}
 	return ids;
 }
 
@@ -2000,8 +2045,8 @@ lower(struct buf *b, const struct buf *s)
 }
 
 /*
- * lit_any - does the text whole (body, uri or rawbody text) hold one of
- * the dictionary strings ids[0..n)?  (the text is scanned once)
+ * lit_any - does the text whole (body, uri or rawbody text) hold a
+ * string of every set in ids[0..n) (lit_ids)?  (one scan per text)
  */
 static int
 lit_any(struct run *rn, const struct buf *whole, const int *ids, int n)
@@ -2018,10 +2063,15 @@ lit_any(struct run *rn, const struct buf *whole, const int *ids, int n)
 		rn->lfound[w] = xcalloc(d->n + 1, 1);
 		lit_scan(d, lw->data, lw->len, rn->lfound[w]);
 	}
-	for (i = 0; i < n; i++)
-		if (rn->lfound[w][ids[i]])
-			return 1;
-	return 0;
+	for (i = 0; i < n; i += ids[i] + 1) {
+		int k, any = 0;
+
+		for (k = 1; k <= ids[i] && !any; k++)
+			any = rn->lfound[w][ids[i + k]];
+		if (!any)
+			return 0;
+	}
+	return 1;
 }
 
 /* run_lines - a body/rawbody/uri rule over lines (Check.pm loops) */
