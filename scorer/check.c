@@ -41,12 +41,14 @@
  * others still run; once the time budget is spent the remaining regex
  * rules are skipped (CHECK_TIMEOUT).  One checker may serve several
  * threads: everything a message changes lives in check_message's
- * frame (match data and JIT stack allocated once per message).
+ * frame, but for the match data and JIT stack, taken from a small pool
+ * of the checker (under a mutex) and handed back when it is done.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "buf.h"
@@ -119,7 +121,20 @@ struct litdict {
 	unsigned char	*bits;		/* LIT_HASH bits: chain not empty */
 };
 
+/* what a message's matching needs from PCRE2, kept between messages */
+struct mstate {
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack	*jit;
+};
+
+#define MSTATE_POOL	8
+
 struct checker {
+	pthread_mutex_t	 pool_lock;
+	struct mstate	*pool[MSTATE_POOL];	/* idle, for the next
+						   message (any thread) */
+	int		 npool;
 	struct saconf	*conf;
 	struct check_opts opts;
 	struct crule	*cr;		/* one per saconf rule */
@@ -146,6 +161,7 @@ struct run {
 	signed char	*hstate;	/* 0 unknown, 1 defined, -1 undef */
 	struct msgtext	*mt;
 	struct relays	*relays;
+	struct mstate	*ms;
 	const struct check_env *env;
 	struct buf	 aborted;	/* names, for the log */
 	struct buf	 lbody, lraw;	/* lower-case body, rawbody text */
@@ -160,6 +176,8 @@ struct run {
 	struct check_result *res;
 	double		 t0;
 	int		 timeout;
+	unsigned	 nregex;	/* regex rules run: the clock is
+					   read every 8th */
 };
 
 /* now - monotonic seconds */
@@ -1738,6 +1756,7 @@ check_new(struct saconf *conf, const struct check_opts *opts)
 	unsigned char *mark;
 	int i;
 
+	pthread_mutex_init(&ck->pool_lock, NULL);
 	ck->conf = conf;
 	ck->opts = *opts;
 	net_conf(ck);
@@ -1763,6 +1782,8 @@ check_new(struct saconf *conf, const struct check_opts *opts)
 	buf_free(&tmp);
 	return ck;
 }
+
+static void mstate_free(struct mstate *);
 
 /* check_free - release a checker (not its saconf) */
 void
@@ -1792,6 +1813,9 @@ check_free(struct checker *ck)
 		xfree(ck->rconf);
 	}
 	lit_dict_free(&ck->lits);
+	while (ck->npool > 0)
+		mstate_free(ck->pool[--ck->npool]);
+	pthread_mutex_destroy(&ck->pool_lock);
 	xfree(ck->cr);
 	xfree(ck->order);
 	xfree(ck->metas);
@@ -2383,7 +2407,7 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 	}
 	if (rn->timeout)
 		return;
-	if (rn->ck->opts.time_budget > 0 &&
+	if (rn->ck->opts.time_budget > 0 && (rn->nregex++ & 7) == 0 &&
 	    now() - rn->t0 > rn->ck->opts.time_budget) {
 		rn->timeout = 1;
 		rn->res->flags |= CHECK_TIMEOUT;
@@ -2501,6 +2525,62 @@ body_start(const char *msg, size_t len)
 	return len;
 }
 
+/* mstate_free - release a match state */
+static void
+mstate_free(struct mstate *ms)
+{
+	if (ms->jit)
+		pcre2_jit_stack_free(ms->jit);
+	pcre2_match_context_free(ms->mctx);
+	pcre2_match_data_free(ms->md);
+	xfree(ms);
+}
+
+/*
+ * mstate_get - an idle match state of ck, or a new one (match data,
+ * context with ck's limits, JIT stack: the stack is an mmap that
+ * costs more than a small message's matching to make anew)
+ */
+static struct mstate *
+mstate_get(struct checker *ck)
+{
+	struct mstate *ms = NULL;
+
+	pthread_mutex_lock(&ck->pool_lock);
+	if (ck->npool > 0)
+		ms = ck->pool[--ck->npool];
+	pthread_mutex_unlock(&ck->pool_lock);
+	if (ms != NULL)
+		return ms;
+	ms = xcalloc(1, sizeof(*ms));
+	ms->md = pcre2_match_data_create(64, NULL);
+	ms->mctx = pcre2_match_context_create(NULL);
+	if (ms->md == NULL || ms->mctx == NULL)
+		log_panic("%s: out of memory", __func__);
+	if (ck->opts.match_limit)
+		pcre2_set_match_limit(ms->mctx, ck->opts.match_limit);
+	if (ck->opts.depth_limit)
+		pcre2_set_depth_limit(ms->mctx, ck->opts.depth_limit);
+	ms->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (ms->jit)
+		pcre2_jit_stack_assign(ms->mctx, NULL, ms->jit);
+	return ms;
+}
+
+/* mstate_put - hand a match state back to ck's pool (or free it) */
+static void
+mstate_put(struct checker *ck, struct mstate *ms)
+{
+	pthread_mutex_lock(&ck->pool_lock);
+	if (ck->npool < MSTATE_POOL) {
+		ck->pool[ck->npool++] = ms;
+		ms = NULL;
+	}
+	pthread_mutex_unlock(&ck->pool_lock);
+	if (ms != NULL)
+		mstate_free(ms);
+}
+
 /*
  * check_message - score msg[0..len) (envelope in env, may be NULL)
  * into res; returns 0
@@ -2546,15 +2626,10 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	rn.ran = xcalloc(ck->n + 1, 1);
 	rn.hval = xcalloc(ck->nhreq + 1, sizeof(struct buf));
 	rn.hstate = xcalloc(ck->nhreq + 1, 1);
-	rn.md = pcre2_match_data_create(64, NULL);
-	rn.mctx = pcre2_match_context_create(NULL);
-	if (ck->opts.match_limit)
-		pcre2_set_match_limit(rn.mctx, ck->opts.match_limit);
-	if (ck->opts.depth_limit)
-		pcre2_set_depth_limit(rn.mctx, ck->opts.depth_limit);
-	rn.jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-	if (rn.jit)
-		pcre2_jit_stack_assign(rn.mctx, NULL, rn.jit);
+	rn.ms = mstate_get(ck);
+	rn.md = rn.ms->md;
+	rn.mctx = rn.ms->mctx;
+	rn.jit = rn.ms->jit;
 
 	for (i = 0; i < ck->norder; i++)
 		run_rule(&rn, &em, &ck->cr[ck->order[i]]);
@@ -2641,10 +2716,7 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	buf_free(&rn.lraw);
 	for (i = 0; i < 3; i++)
 		xfree(rn.lfound[i]);
-	if (rn.jit)
-		pcre2_jit_stack_free(rn.jit);
-	pcre2_match_context_free(rn.mctx);
-	pcre2_match_data_free(rn.md);
+	mstate_put(ck, rn.ms);
 	res->elapsed = now() - rn.t0;
 	return 0;
 }
