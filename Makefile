@@ -34,7 +34,7 @@ CFLAGS	+= -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -I/usr/include/libexttextcat $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
-LDLIBS	:= -lbsd -lpcre2-8 -larchive -pthread
+LDLIBS	:= -lbsd -lpcre2-8 -larchive -lcares -pthread
 
 LIB_SRC	:= $(filter-out %_test.c,$(wildcard lib/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(O)/%.o)
@@ -51,7 +51,8 @@ SCANNER_SRC	:= scanner/scanner.c scanner/clamd.c scanner/engine.c \
 		   scanner/banned.c scanner/clamdproto.c
 
 PROGS	:= $(B)/mailsiftd $(B)/mailsiftctl $(B)/smtpd-in $(B)/qmgr $(B)/reinject \
-	   $(B)/scanner $(B)/scorer $(B)/sacheck
+	   $(B)/scanner $(B)/scorer \
+	   $(foreach t,sacheck salearn sapyzor,$(if $(wildcard scorer/$(t).c),$(B)/$(t)))
 
 UNIT_SRC := $(wildcard lib/*_test.c)
 UNIT_BIN := $(UNIT_SRC:lib/%.c=$(O)/test/%)
@@ -104,12 +105,14 @@ $(O)/test/banned_test: $(O)/scanner/banned_test.o $(O)/scanner/banned.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # scorer/: every X_test.c is a unit test linked with the scorer's modules
-# (all of scorer/*.c but the tests and the program's main, scorer.c).
-# sacheck.c is a developer's command-line front end (scores files).
-SCORER_MOD	:= $(filter-out scorer/scorer.c scorer/sacheck.c %_test.c,\
-		   $(wildcard scorer/*.c))
+# (all of scorer/*.c but the tests, the program's main, scorer.c, and
+# the command-line tools: sacheck scores files, salearn trains Bayes,
+# sapyzor is a Pyzor client).
+SCORER_TOOLS	:= sacheck salearn sapyzor
+SCORER_MOD	:= $(filter-out scorer/scorer.c $(SCORER_TOOLS:%=scorer/%.c) \
+		   %_test.c,$(wildcard scorer/*.c))
 SCORER_UNIT	:= $(patsubst scorer/%.c,$(O)/test/%,$(wildcard scorer/*_test.c))
-SCORER_LIBS	:= -lexttextcat-2.0
+SCORER_LIBS	:= -lexttextcat-2.0 -ldb
 $(O)/test/%_test: $(O)/scorer/%_test.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)
@@ -118,9 +121,12 @@ $(B)/scorer: $(O)/scorer/scorer.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)
 
-$(B)/sacheck: $(O)/scorer/sacheck.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)
+define scorer_tool
+$(B)/$(1): $(O)/scorer/$(1).o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(SCORER_LIBS)
+endef
+$(foreach t,$(SCORER_TOOLS),$(eval $(call scorer_tool,$(t))))
 
 unit: $(UNIT_BIN) $(CLAM_UNIT_BIN) $(O)/test/clamdproto_test \
 	$(O)/test/banned_test $(SCORER_UNIT)

@@ -274,6 +274,17 @@ expand(struct raw *raw, int i, int depth, struct buf *out, struct buf *err)
 				p++;
 			len = (size_t)(p - name);
 		}
+		if (len >= 4 && strncmp(name, "rbl_", 4) == 0) {
+			/* Postfix's reply variables (default_rbl_reply): kept
+			 * as written, smtpd-in fills them in per refusal */
+			buf_addc(out, '$');
+			if (name[-1] == '{')
+				buf_addc(out, '{');
+			buf_add(out, name, len);
+			if (name[-1] == '{')
+				buf_addc(out, '}');
+			continue;
+		}
 		if (len == 0 || (j = param_index(name, len)) < 0)
 			goto bad;
 		if (expand(raw, j, depth + 1, out, err) < 0)

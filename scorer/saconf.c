@@ -1118,6 +1118,23 @@ ignored(const char *key)
 	return 0;
 }
 
+/* kept - a directive of the Bayes, Pyzor or DNS-list modules */
+static int
+kept(const char *key)
+{
+	static const char *const prefix[] = {
+		"bayes_", "pyzor_", "dns_", "uridnsbl", "urirhsbl",
+		"urirhssub", "uridnssub", "rbl_timeout", "skip_rbl_checks",
+		"skip_uribl_checks", NULL
+	};
+	const char *const *p;
+
+	for (p = prefix; *p; p++)
+		if (strncmp(key, *p, strlen(*p)) == 0)
+			return 1;
+	return 0;
+}
+
 /* unknown - count an unknown directive, logging each name once */
 static void
 unknown(struct saconf *c, const char *file, int line, const char *key)
@@ -1340,6 +1357,10 @@ directive(struct saconf *c, const char *file, int line, const char *key,
 		/* kept for relays.c, which knows their syntax */
 		list_add(&s->net_key, key);
 		list_add(&s->net_val, val);
+	} else if (kept(key)) {
+		/* for bayes.c, pyzor.c and dnsbl.c */
+		list_add(&s->plug_key, key);
+		list_add(&s->plug_val, val);
 	} else if (ignored(key))
 		c->sum.ignored_directives++;
 	else
@@ -1974,6 +1995,8 @@ saconf_free(struct saconf *c)
 	list_free(&c->set.welcomelist_from);
 	list_free(&c->set.net_key);
 	list_free(&c->set.net_val);
+	list_free(&c->set.plug_key);
+	list_free(&c->set.plug_val);
 	list_free(&c->set.blocklist_from);
 	list_free(&c->set.ok_languages);
 	list_free(&c->set.ok_locales);

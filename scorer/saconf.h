@@ -132,6 +132,12 @@ struct saconf_settings {
 	 * internal_networks, msa_networks, originating_ip_headers and
 	 * their clear_ forms): net_key[i] net_val[i], in file order */
 	struct saconf_list	 net_key, net_val;
+	/* the settings of the Bayes, Pyzor and DNS-list modules, kept
+	 * for them in file order: uridnsbl, urirhsbl, urirhssub,
+	 * uridnssub, uridnsbl_skip_domain, bayes_*, pyzor_*, dns_*,
+	 * rbl_timeout, skip_rbl_checks, skip_uribl_checks:
+	 * plug_key[i] plug_val[i] */
+	struct saconf_list	 plug_key, plug_val;
 };
 
 struct saconf_summary {
