@@ -1,0 +1,72 @@
+/*
+ * pyzor.h - Pyzor: the message digest exactly as pyzor 1.0 computes it,
+ * and a UDP client for its servers (check, report, whitelist, ping),
+ * asynchronous so a message's Pyzor query runs while its rules do.
+ *
+ * Exports struct pyzor_conf, struct pyzor_query, pyzor_digest,
+ * pyzor_conf_new, pyzor_conf_free, pyzor_start, pyzor_pollfds,
+ * pyzor_input, pyzor_done, pyzor_wait, pyzor_result, pyzor_free,
+ * pyzor_hit.  The server answers are hostile; the configuration trusted.
+ * See pyzor.c.
+ */
+#ifndef PYZOR_H
+#define PYZOR_H
+
+#include <poll.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "saconf.h"
+
+struct pyzor_conf;
+struct pyzor_query;
+
+/*
+ * pyzor_digest - the 40-hex SHA-1 digest of a message as "pyzor digest"
+ * prints it; 0, or -1 when pyzor would have no digest for it
+ */
+int		 pyzor_digest(const char *msg, size_t len, char out[41]);
+
+/*
+ * pyzor_conf_new - servers ("host:port", separated by spaces or commas;
+ * names resolved here, once), the timeout in seconds, and SpamAssassin's
+ * pyzor_* settings from set (may be NULL): pyzor_count_min (5, old name
+ * pyzor_max), pyzor_welcomelist_min (10), pyzor_welcomelist_factor (0.2);
+ * NULL with the reason in err when no server can be used
+ */
+struct pyzor_conf *pyzor_conf_new(const char *servers, double timeout,
+		    const struct saconf_settings *, struct buf *err);
+void		 pyzor_conf_free(struct pyzor_conf *);
+
+/*
+ * pyzor_start - send op ("check", "report", "whitelist", "ping") for
+ * digest to every server of conf, at once; NULL on a local failure
+ * (logged)
+ */
+struct pyzor_query *pyzor_start(const struct pyzor_conf *, const char *op,
+		    const char *digest);
+/* the sockets still waiting for an answer: at most max pollfds, POLLIN */
+int		 pyzor_pollfds(struct pyzor_query *, struct pollfd *, int max);
+/* read what fd has (a datagram that is not the answer is ignored) */
+void		 pyzor_input(struct pyzor_query *, int fd);
+/* every server answered, or the query's own timeout passed */
+int		 pyzor_done(struct pyzor_query *);
+/* wait (poll) until done or the CLOCK_MONOTONIC time deadline */
+void		 pyzor_wait(struct pyzor_query *, double deadline);
+/*
+ * pyzor_result - counts summed over the servers that answered 200:
+ * returns how many did (0: no answer), with their Count and WL-Count;
+ * err (may be NULL) gets the other answers ("host:port: 403 Forbidden")
+ */
+int		 pyzor_result(struct pyzor_query *, long *count, long *wl,
+		    struct buf *err);
+void		 pyzor_free(struct pyzor_query *);
+
+/*
+ * pyzor_hit - SpamAssassin's PYZOR_CHECK decision on summed counts:
+ * 1 hit, 0 not (welcomelisted, below pyzor_count_min, or implausible
+ * counts that SpamAssassin ignores)
+ */
+int		 pyzor_hit(const struct pyzor_conf *, long count, long wl);
+
+#endif
