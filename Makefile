@@ -156,6 +156,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 bin/mailsiftd bin/mailsiftctl $(DESTDIR)$(SBINDIR)
 	install -m 755 bin/smtpd-in bin/qmgr bin/reinject bin/scanner bin/scorer \
+		$(wildcard bin/salearn bin/sapyzor) \
 		$(DESTDIR)$(LIBEXECDIR)
 	for f in conf/*; do \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/$${f#conf/} ] || \

@@ -9,6 +9,10 @@
  *             messages kept by the content policy (from qmgr)
  *   rules     the scorer's SpamAssassin rules: how many of each type are
  *             active, which are disabled and why
+ *   learn spam|ham PATH...  train the Bayes store (PATH: a message file,
+ *             an mbox, a Maildir or a directory of message files)
+ *   forget PATH...  undo what learning these messages counted
+ *   bayes stats|expire  the store's counts; drop its oldest tokens
  *   reload    re-read the configuration (keeps the old one if bad)
  *   stop      stop gracefully
  *   conf [-d|-n|-s]  parameters: all, defaults (-d), changed only (-n),
@@ -16,11 +20,21 @@
  * Exit status: 0 done, 1 failed (not running, refused), 2 usage.
  *
  * Inputs: replies from mailsiftd, qmgr, the scanner and a scorer (trusted local peers, still
- * decoded strictly by ipc.c).  Runs as root.
+ * decoded strictly by ipc.c); for learn/forget, the operator's message
+ * files (hostile content, read here as root and handed on as one mbox
+ * stream to salearn, which runs as mail_owner so the store stays its
+ * own).  Runs as root.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,13 +464,245 @@ cmd_rules(void)
 	return rc;
 }
 
+/* ---------------------------------------------------------- Bayes */
+
+/* put - all of p to fd; -1 when the reader went away */
+static int
+put(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * put_message - one message file as an mbox entry (mboxrd: a line
+ * ">*From " gains a ">"); an mbox file goes as it is
+ */
+static int
+put_message(int fd, const char *path)
+{
+	struct buf b = BUF_INIT;
+	char tmp[65536];
+	const char *p, *end, *nl;
+	size_t n;
+	FILE *f;
+	int rc = 0;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "mailsiftctl: %s: %s\n", path, strerror(errno));
+		return 0;
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(f);
+	p = b.data ? b.data : "";
+	end = p + b.len;
+	if (b.len >= 5 && memcmp(p, "From ", 5) == 0) {
+		rc = put(fd, p, b.len);
+		if (rc == 0 && b.len && end[-1] != '\n')
+			rc = put(fd, "\n", 1);
+		buf_free(&b);
+		return rc;
+	}
+	rc = put(fd, "From mailsiftctl  Thu Jan  1 00:00:00 1970\n", 43);
+	for (; rc == 0 && p < end; p = nl + 1) {
+		const char *q = p;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end - 1;
+		while (q < nl && *q == '>')
+			q++;
+		if (nl - q >= 5 && memcmp(q, "From ", 5) == 0)
+			rc = put(fd, ">", 1);
+		if (rc == 0)
+			rc = put(fd, p, (size_t)(nl - p) + 1);
+	}
+	if (rc == 0 && b.len && end[-1] != '\n')
+		rc = put(fd, "\n", 1);
+	if (rc == 0)
+		rc = put(fd, "\n", 1);
+	buf_free(&b);
+	return rc;
+}
+
+/* put_dir - the files of dir (not dot files), in name order */
+static int
+put_dir(int fd, const char *dir)
+{
+	struct dirent **e;
+	struct buf p = BUF_INIT;
+	struct stat st;
+	int n, i, rc = 0;
+
+	if ((n = scandir(dir, &e, NULL, alphasort)) < 0) {
+		fprintf(stderr, "mailsiftctl: %s: %s\n", dir, strerror(errno));
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		buf_reset(&p);
+		buf_addf(&p, "%s/%s", dir, e[i]->d_name);
+		if (rc == 0 && e[i]->d_name[0] != '.' &&
+		    stat(buf_str(&p), &st) == 0 && S_ISREG(st.st_mode))
+			rc = put_message(fd, buf_str(&p));
+		free(e[i]);
+	}
+	free(e);
+	buf_free(&p);
+	return rc;
+}
+
+/* put_path - a file, an mbox, a Maildir (cur/, new/) or a directory */
+static int
+put_path(int fd, const char *path)
+{
+	struct buf sub = BUF_INIT;
+	struct stat st;
+	int rc = 0, maildir = 0;
+	const char *const md[] = { "cur", "new" };
+	size_t i;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "mailsiftctl: %s: %s\n", path, strerror(errno));
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return put_message(fd, path);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		buf_reset(&sub);
+		buf_addf(&sub, "%s/%s", path, md[i]);
+		if (stat(buf_str(&sub), &st) == 0 && S_ISDIR(st.st_mode)) {
+			maildir = 1;
+			rc = put_dir(fd, buf_str(&sub));
+		}
+	}
+	if (!maildir)
+		rc = put_dir(fd, path);
+	buf_free(&sub);
+	return rc;
+}
+
+/* salearn_path - where salearn is: program_directory, or beside us */
+static void
+salearn_path(struct buf *out)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (cf->program_directory[0]) {
+		buf_addf(out, "%s/salearn", cf->program_directory);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	buf_addf(out, "%s/salearn", n > 0 ? self : ".");
+}
+
+/*
+ * cmd_bayes - learn spam|ham PATH..., forget PATH..., bayes stats|expire:
+ * salearn does the work as mail_owner, reading the messages as one mbox
+ * stream we write to it
+ */
+static int
+cmd_bayes(int argc, char **argv)
+{
+	struct buf prog = BUF_INIT, lcf = BUF_INIT;
+	const char *av[16];
+	struct passwd *pw;
+	int p[2] = { -1, -1 }, k = 0, i, stream, status, rc = 0;
+	pid_t pid;
+
+	if ((pw = getpwnam(cf->mail_owner)) == NULL) {
+		fprintf(stderr, "mailsiftctl: mail_owner %s: no such user\n",
+		    cf->mail_owner);
+		return 1;
+	}
+	salearn_path(&prog);
+	av[k++] = "salearn";
+	av[k++] = "-d";
+	av[k++] = cf->bayes_directory;
+	if (cf->sa_local_cf[0]) {
+		if (cf->sa_local_cf[0] != '/')
+			buf_addf(&lcf, "%s/", cf->config_directory);
+		buf_adds(&lcf, cf->sa_local_cf);
+		if (access(buf_str(&lcf), R_OK) == 0) {
+			av[k++] = "-c";
+			av[k++] = buf_str(&lcf);
+		}
+	}
+	stream = strcmp(argv[0], "bayes") != 0;
+	if (strcmp(argv[0], "learn") == 0)
+		av[k++] = strcmp(argv[1], "spam") == 0 ? "--spam" : "--ham";
+	else if (strcmp(argv[0], "forget") == 0)
+		av[k++] = "--forget";
+	else
+		av[k++] = strcmp(argv[1], "stats") == 0 ? "--stats" :
+		    "--expire";
+	if (stream)
+		av[k++] = "-";
+	av[k] = NULL;
+	if (stream && pipe(p) < 0) {
+		fprintf(stderr, "mailsiftctl: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	if ((pid = fork()) < 0) {
+		fprintf(stderr, "mailsiftctl: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		if (stream) {
+			dup2(p[0], 0);
+			close(p[0]);
+			close(p[1]);
+		}
+		if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
+		    setuid(pw->pw_uid) < 0) {
+			fprintf(stderr, "mailsiftctl: cannot become %s: %s\n",
+			    cf->mail_owner, strerror(errno));
+			_exit(1);
+		}
+		execv(buf_str(&prog), (char *const *)av);
+		fprintf(stderr, "mailsiftctl: %s: %s\n", buf_str(&prog),
+		    strerror(errno));
+		_exit(1);
+	}
+	if (stream) {
+		close(p[0]);
+		signal(SIGPIPE, SIG_IGN);
+		i = strcmp(argv[0], "learn") == 0 ? 2 : 1;
+		for (; i < argc && rc == 0; i++)
+			rc = put_path(p[1], argv[i]);
+		close(p[1]);
+		if (rc)
+			fprintf(stderr, "mailsiftctl: salearn stopped "
+			    "reading\n");
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	buf_free(&prog);
+	buf_free(&lcf);
+	return rc || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+}
+
 /* usage - say how to call us */
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: mailsiftctl [-c CONFDIR] status|stats|queue|"
 	    "rules|reload|stop|conf [-d|-n|-s]|\n"
-	    "       quarantine list|release ID|delete ID\n");
+	    "       quarantine list|release ID|delete ID|\n"
+	    "       learn spam|ham PATH...|forget PATH...|bayes stats|expire\n");
 	exit(2);
 }
 
@@ -516,5 +762,11 @@ main(int argc, char **argv)
 		return cmd_quarantine(argc, argv);
 	if (strcmp(cmd, "conf") == 0 && argc <= 2)
 		return cmd_conf(argc, argv);
+	if ((strcmp(cmd, "learn") == 0 && argc >= 3 &&
+	    (strcmp(argv[1], "spam") == 0 || strcmp(argv[1], "ham") == 0)) ||
+	    (strcmp(cmd, "forget") == 0 && argc >= 2) ||
+	    (strcmp(cmd, "bayes") == 0 && argc == 2 &&
+	    (strcmp(argv[1], "stats") == 0 || strcmp(argv[1], "expire") == 0)))
+		return cmd_bayes(argc, argv);
 	usage();
 }

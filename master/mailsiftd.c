@@ -365,6 +365,28 @@ start_service(struct service *s)
 	ensure_running(s);
 }
 
+/* owned_dir - a directory of mail_owner's (and its parents), mode mode */
+static void
+owned_dir(const char *dir, const struct passwd *pw, mode_t mode)
+{
+	char *p, *d;
+
+	if (*dir == '\0')
+		return;
+	d = xstrdup(dir);
+	for (p = d + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(d, 0755) < 0 && errno != EEXIST)
+			log_fatal("mkdir %s: %m", d);
+		*p = '/';
+	}
+	if (mkdir(d, mode) < 0 && errno != EEXIST)
+		log_fatal("mkdir %s: %m", d);
+	if (chown(d, pw->pw_uid, pw->pw_gid) < 0 || chmod(d, mode) < 0)
+		log_fatal("chown %s: %m", d);
+	xfree(d);
+}
+
 /* make_dirs - the queue directory tree, owned as it must be */
 static void
 make_dirs(const struct config *c)
@@ -406,6 +428,9 @@ make_dirs(const struct config *c)
 	if (mkdir(buf_str(&path), 0755) < 0 && errno != EEXIST)
 		log_fatal("mkdir %s: %m", buf_str(&path));
 	buf_free(&path);
+	/* the databases (Bayes): the scorers, as mail_owner, write there */
+	owned_dir(c->data_directory, pw, 0755);
+	owned_dir(c->bayes_directory, pw, 0700);
 }
 
 /* check_limits - settings that work but badly together */

@@ -513,7 +513,8 @@ spam_headers(const struct job *j, struct buf *out)
 		buf_reset(&t);
 	}
 	buf_reset(&t);
-	buf_adds(&t, "autolearn=disabled");
+	buf_addf(&t, "autolearn=%s", j->spam_autolearn[0] ?
+	    j->spam_autolearn : "disabled");
 	fold(out, &col, t.data, t.len);
 	buf_adds(out, "\r\n");
 	buf_free(&t);

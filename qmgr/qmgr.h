@@ -95,6 +95,8 @@ struct job {
 	int			 spam_scored;	/* the values below are set */
 	double			 spam_score, spam_required;
 	char			*spam_tests;	/* "NAME=PTS,..." */
+	char			 spam_autolearn[12];	/* ham, spam, no,
+							   disabled ... */
 	int			 ctl_fd;	/* a release: mailsiftctl waits */
 	struct job		*next;
 };

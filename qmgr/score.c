@@ -7,6 +7,7 @@
  * a slow message holds one scorer, not the others.  The request carries
  * the queue file's fd; the answer the score, the required score and the
  * rules hit with their points.  A job waits at most score_time_limit
+ * (plus the longer of dns_timeout and pyzor_timeout with network tests)
  * plus a margin.  A scorer that fails, dies or is not running leaves
  * the message unscored: it is delivered without spam headers (as
  * amavisd-new does when SpamAssassin fails) and the log says why;
@@ -19,6 +20,7 @@
  */
 #include <sys/socket.h>
 
+#include <bsd/string.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +94,7 @@ answer(int fd, int events, void *ctx)
 {
 	struct job *j = ctx;
 	struct ipc_msg m;
-	const char *status, *sc, *req, *tests;
+	const char *status, *sc, *req, *tests, *al;
 	char *e1, *e2;
 	double s, r;
 	int n;
@@ -132,6 +134,9 @@ answer(int fd, int events, void *ctx)
 	j->spam_required = r;
 	xfree(j->spam_tests);
 	j->spam_tests = xstrdup(tests);
+	al = ipc_get(&m, "autolearn");
+	strlcpy(j->spam_autolearn, al && strspn(al, "abcdefghijklmnopqrstuvwxyz")
+	    == strlen(al) ? al : "disabled", sizeof(j->spam_autolearn));
 	qmgr_stat_count("scored");
 	ipc_msg_free(&m);
 	job_stage_done(j);
@@ -202,6 +207,8 @@ score_start(struct job *j)
 	q->fd = fd;
 	j->score_req = q;
 	event_add(fd, EV_READ, answer, j);
-	q->timer = event_timer(cf->score_time_limit * 1000L + SCORE_MARGIN_MS,
+	q->timer = event_timer((cf->score_time_limit + (cf->spam_network_tests ?
+	    (cf->dns_timeout > cf->pyzor_timeout ? cf->dns_timeout :
+	    cf->pyzor_timeout) : 0)) * 1000L + SCORE_MARGIN_MS,
 	    score_timeout, j);
 }

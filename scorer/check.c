@@ -48,16 +48,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <time.h>
 
+#include "bayes.h"
 #include "buf.h"
 #include "check.h"
+#include "dns.h"
+#include "dnsbl.h"
 #include "evals.h"
 #include "log.h"
 #include "mem.h"
 #include "meta.h"
 #include "msgtext.h"
+#include "pyzor.h"
 #include "relays.h"
 #include "saconf.h"
 
@@ -75,8 +81,10 @@ struct crule {
 	struct saconf_rule *r;
 	int		 idx;		/* in the saconf */
 	int		 tord;		/* T_* */
-	int		 run;		/* runs in this score set */
-	double		 score;		/* in this score set */
+	int		 run;		/* runs in a score set in use */
+	unsigned	 runmask;	/* in which sets (1 << set) */
+	double		 sc[4];		/* score in each set */
+	int		 net;		/* NET_*: answered after the wait */
 	int		 counted;	/* not a "__" rule */
 	int		 multiple, maxhits, nosubject;
 	eval_fn		 fn;
@@ -107,6 +115,10 @@ struct crule {
 	int		**alt_lids;	/* the same for each split part */
 	int		*alt_nlids;
 };
+
+/* rules whose answer comes from the network (crule.net) */
+#define NET_DNSBL	1	/* dnsbl.c: check_rbl*, check_uridnsbl, askdns */
+#define NET_PYZOR	2	/* check_pyzor */
 
 #define LIT_HASH	65536
 
@@ -147,6 +159,9 @@ struct checker {
 	int		 nhreq;
 	struct relays_conf *rconf;	/* trusted_networks ...; NULL: infer */
 	struct litdict	 lits;
+	int		*netr;		/* network rules, in order */
+	int		 nnetr;
+	int		 use_dnsbl, use_pyzor;	/* some rule needs them */
 };
 
 /* state of one message */
@@ -178,6 +193,10 @@ struct run {
 	int		 timeout;
 	unsigned	 nregex;	/* regex rules run: the clock is
 					   read every 8th */
+	int		 set;		/* score set of this message */
+	struct dnsbl_msg *dm;		/* DNS lists asked, or NULL */
+	struct pyzor_query *pq;		/* Pyzor asked, or NULL */
+	int		 pyzor_hit;
 };
 
 /* now - monotonic seconds */
@@ -1622,10 +1641,11 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 	struct saconf_rule *r = c->r;
 	const char *why;
 
-	int set = ck->opts.score_set;
+	int set = ck->opts.score_set, s;
 
 	c->tord = type_order(r);
-	c->score = r->score[set & 3];
+	for (s = 0; s < 4; s++)
+		c->sc[s] = r->score[s];
 	c->counted = strncmp(r->name, "__", 2) != 0;
 	c->multiple = (r->tflags & SAF_MULTIPLE) != 0;
 	c->maxhits = c->multiple ? tflag_num(r->tflags_raw, "maxhits", 0) : 0;
@@ -1650,13 +1670,25 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &nn);
 		c->captures = nn > 0;
 	}
-	if (r->type == SA_ASKDNS) {
+	if (r->kind == SAK_EVAL && r->eval_func && (set & 1)) {
+		/* answered by the network, after the other rules ran */
+		if (ck->opts.dnsbl && dnsbl_handles(r->type == SA_ASKDNS ?
+		    "askdns" : r->eval_func))
+			c->net = NET_DNSBL;
+		else if (ck->opts.pyzor && strcmp(r->eval_func,
+		    "check_pyzor") == 0)
+			c->net = NET_PYZOR;
+	}
+	if (r->type == SA_ASKDNS && c->net == 0) {
 		why = eval_offline("askdns");
 		saconf_disable(ck->conf, r, why ? why : "network test");
 		return;
 	}
-	if (r->kind == SAK_EVAL) {
-		if ((why = eval_offline(r->eval_func)) != NULL) {
+	if (r->kind == SAK_EVAL && c->net == 0) {
+		int bayes = ck->opts.bayes && (set & 2) &&
+		    strcmp(r->eval_func, "check_bayes") == 0;
+
+		if (!bayes && (why = eval_offline(r->eval_func)) != NULL) {
 			saconf_disable(ck->conf, r, why);
 			return;
 		}
@@ -1666,6 +1698,8 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 			saconf_disable(ck->conf, r, buf_str(tmp));
 			return;
 		}
+	}
+	if (r->kind == SAK_EVAL && r->type != SA_ASKDNS) {
 		if (parse_args(r->eval_args ? r->eval_args : "", &c->argc,
 		    &c->argv) < 0) {
 			buf_reset(tmp);
@@ -1709,16 +1743,21 @@ prepare(struct checker *ck, struct crule *c, struct buf *tmp)
 		if (c->nlids == 0)
 			c->lit = required_literal(r, &c->litlen);
 	}
-	/* Check.pm: net evals only in sets 1/3, learn only in 2/3 */
-	if (r->kind == SAK_EVAL && (((r->tflags & SAF_NET) && !(set & 1)) ||
-	    ((r->tflags & SAF_LEARN) && !(set & 2))))
-		return;
-	if (c->score == 0)
-		return;
 	if (r->kind == SAK_REGEX && r->code == NULL && !c->tagged &&
 	    c->nalt == 0)
 		return;
-	c->run = 1;
+	/* a message uses the configured set, or it without Bayes when the
+	 * store has not learned enough; Check.pm: net evals only in sets
+	 * 1/3, learn evals only in 2/3 */
+	for (s = set & 1; s <= set; s += 2) {
+		if (r->kind == SAK_EVAL && (((r->tflags & SAF_NET) &&
+		    !(s & 1)) || ((r->tflags & SAF_LEARN) && !(s & 2))))
+			continue;
+		if (c->sc[s] == 0)
+			continue;
+		c->runmask |= 1u << s;
+	}
+	c->run = c->runmask != 0;
 }
 
 /*
@@ -1754,7 +1793,7 @@ check_new(struct saconf *conf, const struct check_opts *opts)
 	struct checker *ck = xcalloc(1, sizeof(*ck));
 	struct buf tmp = BUF_INIT;
 	unsigned char *mark;
-	int i;
+	int i, k;
 
 	pthread_mutex_init(&ck->pool_lock, NULL);
 	ck->conf = conf;
@@ -1774,6 +1813,19 @@ check_new(struct saconf *conf, const struct check_opts *opts)
 			ck->order[ck->norder++] = i;
 	}
 	qsort_r(ck->order, ck->norder, sizeof(int), order_cmp, ck);
+	/* the network rules leave the order: they run after the wait */
+	ck->netr = xcalloc(ck->norder + 1, sizeof(int));
+	for (i = 0, k = 0; i < ck->norder; i++) {
+		struct crule *c = &ck->cr[ck->order[i]];
+
+		if (c->net) {
+			ck->netr[ck->nnetr++] = ck->order[i];
+			ck->use_dnsbl |= c->net == NET_DNSBL;
+			ck->use_pyzor |= c->net == NET_PYZOR;
+		} else
+			ck->order[k++] = ck->order[i];
+	}
+	ck->norder = k;
 	mark = xcalloc(ck->n + 1, 1);
 	for (i = 0; i < ck->n; i++)
 		if (ck->cr[i].r->type == SA_META && ck->cr[i].r->meta)
@@ -1818,6 +1870,7 @@ check_free(struct checker *ck)
 	pthread_mutex_destroy(&ck->pool_lock);
 	xfree(ck->cr);
 	xfree(ck->order);
+	xfree(ck->netr);
 	xfree(ck->metas);
 	xfree(ck);
 }
@@ -2399,7 +2452,13 @@ run_rule(struct run *rn, struct eval_msg *em, const struct crule *c)
 	int n = 0;
 
 	if (r->kind == SAK_EVAL) {
-		n = c->fn(em, c->argc, c->argv);
+		if (c->net == NET_DNSBL)
+			n = rn->dm ? dnsbl_eval(rn->dm, r, c->argc, c->argv) :
+			    0;
+		else if (c->net == NET_PYZOR)
+			n = rn->pyzor_hit;
+		else
+			n = c->fn(em, c->argc, c->argv);
 		rn->ran[c->idx] = 1;
 		if (n > 0)
 			record(rn, c, n);
@@ -2581,6 +2640,229 @@ mstate_put(struct checker *ck, struct mstate *ms)
 		mstate_free(ms);
 }
 
+/* plug_num - a numeric bayes_/pyzor_/dns_ setting of the rules, or def */
+static double
+plug_num(const struct saconf *conf, const char *name, double def)
+{
+	const struct saconf_settings *st = saconf_settings(conf);
+	double v = def;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < st->plug_key.n; i++)
+		if (strcmp(st->plug_key.v[i], name) == 0) {
+			double x = strtod(st->plug_val.v[i], &end);
+
+			if (end != st->plug_val.v[i])
+				v = x;
+		}
+	return v;
+}
+
+/* net_start - send the message's DNS-list and Pyzor questions at once */
+static void
+net_start(struct run *rn, const char *msg, size_t len, const char *env_from)
+{
+	const struct checker *ck = rn->ck;
+	char digest[41];
+
+	if (!(rn->set & 1))
+		return;
+	if (ck->use_dnsbl)
+		rn->dm = dnsbl_start(ck->opts.dnsbl, ck->opts.dns, rn->mt,
+		    rn->relays, env_from);
+	if (ck->use_pyzor && pyzor_digest(msg, len, digest) == 0)
+		rn->pq = pyzor_start(ck->opts.pyzor, "check", digest);
+}
+
+/*
+ * net_wait - the answers of the DNS lists and Pyzor, in one poll loop,
+ * each until its own timeout counted from t0 (the start of the check);
+ * what has not answered by then counts as not listed
+ */
+static void
+net_wait(struct run *rn, double t0)
+{
+	const struct checker *ck = rn->ck;
+	struct dns *dns = ck->opts.dns;
+	double ddl = t0 + ck->opts.dns_timeout, pdl = t0 +
+	    ck->opts.pyzor_timeout, t;
+	struct pollfd pfd[64];
+	int nd, np, tmo, dtmo, dlive, plive, k;
+
+	for (;;) {
+		t = now();
+		dlive = rn->dm && dns_pending(dns) > 0 && t < ddl;
+		plive = rn->pq && !pyzor_done(rn->pq) && t < pdl;
+		if (!dlive && !plive)
+			break;
+		nd = np = 0;
+		tmo = 1000;
+		if (dlive) {
+			dtmo = 1000;
+			nd = dns_pollfds(dns, pfd, 32, &dtmo);
+			tmo = (int)((ddl - t) * 1000) + 1;
+			if (dtmo >= 0 && dtmo < tmo)
+				tmo = dtmo;
+		}
+		if (plive) {
+			np = pyzor_pollfds(rn->pq, pfd + nd, 64 - nd);
+			k = (int)((pdl - t) * 1000) + 1;
+			if (!dlive || k < tmo)
+				tmo = k;
+		}
+		if (poll(pfd, (nfds_t)(nd + np), tmo < 0 ? 0 : tmo) < 0 &&
+		    errno != EINTR)
+			break;
+		if (dlive)
+			dns_process(dns, pfd, nd);
+		for (k = nd; k < nd + np; k++)
+			if (pfd[k].revents)
+				pyzor_input(rn->pq, pfd[k].fd);
+	}
+	if (rn->dm && dns_pending(dns) > 0) {
+		rn->res->flags |= CHECK_NET_TIMEOUT;
+		dns_cancel(dns);
+	}
+	if (rn->pq) {
+		long count = 0, wl = 0;
+		struct buf err = BUF_INIT;
+
+		if (!pyzor_done(rn->pq))
+			rn->res->flags |= CHECK_NET_TIMEOUT;
+		if (pyzor_result(rn->pq, &count, &wl, &err) > 0) {
+			rn->res->pyzor_count = count;
+			rn->res->pyzor_wl = wl;
+			rn->pyzor_hit = pyzor_hit(ck->opts.pyzor, count, wl);
+		}
+		if (err.len)
+			log_info("pyzor: %s", buf_str(&err));
+		buf_free(&err);
+	}
+}
+
+/* al_type - head (1), body (2), meta (3) or other (0), as AutoLearn */
+static int
+al_type(const struct saconf_rule *r)
+{
+	switch (r->type) {
+	case SA_HEADER:
+		return 1;
+	case SA_BODY:
+	case SA_RAWBODY:
+	case SA_URI:
+		return 2;
+	case SA_META:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * autolearn - SpamAssassin's AutoLearnThreshold on a finished result:
+ * the points of the hits in the score set without Bayes (learn,
+ * noautolearn and userconf rules left out, metas split between header
+ * and body by their dependencies), then the thresholds
+ */
+static void
+autolearn(struct run *rn, struct check_result *res)
+{
+	const struct checker *ck = rn->ck;
+	const struct saconf_settings *st = saconf_settings(ck->conf);
+	int set = rn->set, nset = set & ~2, i, isspam;
+	double points = 0, head = 0, body = 0, learned = 0, v;
+	char sc[64];
+
+	if (ck->opts.bayes == NULL || !st->use_bayes ||
+	    !st->bayes_auto_learn) {
+		res->autolearn = CHECK_AL_DISABLED;
+		return;
+	}
+	res->autolearn = CHECK_AL_NO;
+	for (i = 0; i < res->nhit; i++) {
+		const struct crule *c = &ck->cr[res->hit[i].rule];
+		const struct saconf_rule *r = c->r;
+		int type = al_type(r);
+
+		if (r->tflags & (SAF_NOAUTOLEARN | SAF_USERCONF))
+			continue;
+		if (r->tflags & SAF_LEARN) {
+			learned += c->sc[set];
+			continue;
+		}
+		if (r->tflags & SAF_AUTOLEARN_FORCE)
+			res->autolearn_force++;
+		if ((v = c->sc[nset]) == 0)
+			continue;
+		if (r->tflags & SAF_AUTOLEARN_HEADER)
+			type = 1;
+		else if (r->tflags & SAF_AUTOLEARN_BODY)
+			type = 2;
+		if (type == 1)
+			head += v;
+		else if (type == 2)
+			body += v;
+		else if (type == 3 && r->meta) {
+			int dh = 0, db = 0, d, t;
+			size_t k;
+
+			for (k = 0; k < meta_nrefs(r->meta); k++) {
+				if (meta_is_glob(r->meta, k) ||
+				    (d = meta_bound(r->meta, k)) < 0)
+					continue;
+				t = al_type(ck->cr[d].r);
+				dh += t == 1;
+				db += t == 2;
+			}
+			if (dh + db) {
+				snprintf(sc, sizeof(sc), "%0.3f",
+				    v * dh / (dh + db));
+				head += strtod(sc, NULL);
+				snprintf(sc, sizeof(sc), "%0.3f",
+				    v * db / (dh + db));
+				body += strtod(sc, NULL);
+			}
+		}
+		points += v;
+	}
+	snprintf(sc, sizeof(sc), "%0.3f", points);
+	points = strtod(sc, NULL);
+	if (points < st->autolearn_nonspam)
+		isspam = 0;
+	else if (points >= st->autolearn_spam)
+		isspam = 1;
+	else
+		return;
+	if (isspam) {
+		double req = res->autolearn_force ? -99 : 3;
+
+		if (body < req || head < req || learned < -1.0 ||
+		    !res->is_spam)
+			return;
+	} else if (learned > 1.0 || res->is_spam)
+		return;
+	if (plug_num(ck->conf, "bayes_auto_learn_on_error", 0) != 0) {
+		for (i = 0; i < res->nhit; i++) {
+			const char *n = ck->cr[res->hit[i].rule].r->name;
+
+			if (strcmp(n, isspam ? "BAYES_99" : "BAYES_00") == 0)
+				return;
+		}
+	}
+	res->autolearn = isspam ? CHECK_AL_SPAM : CHECK_AL_HAM;
+}
+
+/* check_autolearn_name - the autolearn= word of X-Spam-Status */
+const char *
+check_autolearn_name(enum check_autolearn a)
+{
+	static const char *const name[] = { "no", "ham", "spam", "disabled",
+	    "unavailable", "failed" };
+
+	return (unsigned)a < sizeof(name) / sizeof(name[0]) ? name[a] : "no";
+}
+
 /*
  * check_message - score msg[0..len) (envelope in env, may be NULL)
  * into res; returns 0
@@ -2598,6 +2880,8 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	double v, sum = 0;
 
 	memset(res, 0, sizeof(*res));
+	res->bayes = -1;
+	res->pyzor_count = res->pyzor_wl = -1;
 	memset(&rn, 0, sizeof(rn));
 	rn.t0 = now();
 	rn.ck = ck;
@@ -2620,7 +2904,17 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	em.set = saconf_settings(ck->conf);
 	em.relays = &relays;
 	em.env_from = env ? env->env_from : NULL;
+	/* Bayes counts when the store has learned enough (SpamAssassin
+	 * drops set bit 2 per message otherwise) */
+	if ((set & 2) && (ck->opts.bayes == NULL || bayes_classify(
+	    ck->opts.bayes, &mt, msg, len, &em.bayes_prob) != 1))
+		set &= ~2;
+	em.bayes_ok = (set & 2) != 0;
+	if (em.bayes_ok)
+		res->bayes = em.bayes_prob;
 	em.score_set = set;
+	rn.set = res->score_set = set;
+	net_start(&rn, msg, len, em.env_from);
 
 	rn.val = xcalloc(ck->n + 1, sizeof(double));
 	rn.ran = xcalloc(ck->n + 1, 1);
@@ -2632,14 +2926,20 @@ check_message(struct checker *ck, const char *msg, size_t len,
 	rn.jit = rn.ms->jit;
 
 	for (i = 0; i < ck->norder; i++)
-		run_rule(&rn, &em, &ck->cr[ck->order[i]]);
+		if (ck->cr[ck->order[i]].runmask & (1u << set))
+			run_rule(&rn, &em, &ck->cr[ck->order[i]]);
+	if (rn.dm || rn.pq)
+		net_wait(&rn, rn.t0);
+	for (i = 0; i < ck->nnetr; i++)
+		if (ck->cr[ck->netr[i]].runmask & (1u << set))
+			run_rule(&rn, &em, &ck->cr[ck->netr[i]]);
 
 	/* metas (Check.pm do_meta_tests at the finish): a meta runs when
 	 * scored and every meta it names ran; other rules count as run */
 	for (i = 0; i < ck->nmetas; i++) {
 		const struct crule *c = &ck->cr[ck->metas[i]];
 		const struct meta *m = c->r->meta;
-		int ok = c->score != 0 && !c->r->disabled && m != NULL;
+		int ok = c->sc[set] != 0 && !c->r->disabled && m != NULL;
 
 		for (k = 0; ok && k < c->nmdeps; k++)
 			if (!rn.ran[c->mdeps[k]])
@@ -2657,11 +2957,11 @@ check_message(struct checker *ck, const char *msg, size_t len,
 		const struct crule *c = &ck->cr[i];
 		struct check_hit h;
 
-		if (rn.val[i] == 0 || c->score == 0)
+		if (rn.val[i] == 0 || c->sc[set] == 0)
 			continue;
 		h.rule = i;
 		h.count = 1;
-		h.score = c->counted ? c->score : 0;
+		h.score = c->counted ? c->sc[set] : 0;
 		if (c->multiple && c->r->kind == SAK_REGEX) {
 			h.count = (int)rn.val[i];
 			h.score *= h.count;
@@ -2687,10 +2987,15 @@ check_message(struct checker *ck, const char *msg, size_t len,
 		res->score = 0;	/* no -0 */
 	res->required = saconf_settings(ck->conf)->required_score;
 	res->is_spam = res->score >= res->required;
+	autolearn(&rn, res);
 
 	if (rn.aborted.len)
 		log_warn("regex match limit reached, rules stopped: rules=%s",
 		    buf_str(&rn.aborted));
+	if (rn.dm)
+		dnsbl_msg_free(rn.dm);
+	if (rn.pq)
+		pyzor_free(rn.pq);
 	eval_msg_release(&em);
 	relays_free(&relays);
 	for (i = 0; rn.parts && i < mt.mime.nparts; i++)

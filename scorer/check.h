@@ -17,8 +17,16 @@
 #include "buf.h"
 #include "saconf.h"
 
+struct bayes;
+struct dns;
+struct dnsbl_conf;
+struct pyzor_conf;
+
 struct check_opts {
-	int		 score_set;	/* 0..3: (net ? 1 : 0) + (bayes ? 2 : 0) */
+	int		 score_set;	/* 0..3: (net ? 1 : 0) + (bayes ? 2 : 0);
+					   per message Bayes counts only
+					   when the store has learned
+					   enough (bit 2 dropped if not) */
 	uint32_t	 match_limit;	/* PCRE2 match limit a regex run */
 	uint32_t	 depth_limit;	/* PCRE2 depth limit */
 	double		 time_budget;	/* seconds for one message, 0: none */
@@ -28,6 +36,13 @@ struct check_opts {
 					   disabled, as they mostly are in
 					   spamd 4.0.1, whose qr//o keeps the
 					   first message's value per child */
+	/* the network and Bayes tests (NULL: those rules stay off) */
+	struct bayes	*bayes;		/* check_bayes, auto-learn */
+	struct dns	*dns;		/* resolver of the DNS lists */
+	struct dnsbl_conf *dnsbl;	/* check_rbl*, URI lists, askdns */
+	struct pyzor_conf *pyzor;	/* check_pyzor */
+	double		 dns_timeout;	/* seconds, all of a message's */
+	double		 pyzor_timeout;	/* lookups together */
 };
 
 struct check_hit {
@@ -39,6 +54,13 @@ struct check_hit {
 #define CHECK_TIMEOUT		0x0001	/* time budget spent: rules skipped */
 #define CHECK_RULE_ABORTED	0x0002	/* a regex hit its match limit */
 #define CHECK_TRUNCATED		0x0004	/* the message was cut (size) */
+#define CHECK_NET_TIMEOUT	0x0008	/* a DNS or Pyzor answer came late */
+
+/* SpamAssassin's autolearn= values */
+enum check_autolearn {
+	CHECK_AL_NO, CHECK_AL_HAM, CHECK_AL_SPAM, CHECK_AL_DISABLED,
+	CHECK_AL_UNAVAILABLE, CHECK_AL_FAILED
+};
 
 struct check_env {
 	const char	*env_from;	/* envelope sender or NULL */
@@ -59,7 +81,18 @@ struct check_result {
 	int		 nsub;
 	char		*lang;		/* language guess or NULL */
 	double		 elapsed;	/* seconds */
+	int		 score_set;	/* the one used */
+	double		 bayes;		/* spam probability, -1: none */
+	long		 pyzor_count, pyzor_wl;	/* -1: not asked/no answer */
+	/* auto-learning, decided as SpamAssassin's AutoLearnThreshold:
+	 * CHECK_AL_SPAM/HAM when the caller should learn the message
+	 * (check_message itself never learns) */
+	enum check_autolearn autolearn;
+	int		 autolearn_force;
 };
+
+/* check_autolearn_name - "ham", "spam", "no", "disabled", ... */
+const char	*check_autolearn_name(enum check_autolearn);
 
 struct checker;
 

@@ -5156,6 +5156,22 @@ ev_image_name_regex(struct eval_msg *em, int argc, char **argv)
  * The table
  */
 
+/*
+ * check_bayes(MIN, MAX) - Bayes.pm: the probability the store gave is
+ * above MIN (or MIN is 0) and at most MAX (or MAX is "undef")
+ */
+static int
+ev_check_bayes(struct eval_msg *em, int argc, char **argv)
+{
+	double lo, hi;
+
+	if (!em->bayes_ok || argc < 2)
+		return 0;
+	lo = strtod(argv[0], NULL);
+	hi = strcmp(argv[1], "undef") == 0 ? 2 : strtod(argv[1], NULL);
+	return (lo == 0 || em->bayes_prob > lo) && em->bayes_prob <= hi;
+}
+
 static const struct {
 	const char	*name;
 	eval_fn		 fn;
@@ -5249,6 +5265,7 @@ static const struct {
 	{ "tvd_vertical_words", ev_tvd_vertical_words },
 	{ "check_blank_line_ratio", ev_blank_line_ratio },
 	{ "check_body_length", ev_body_length },
+	{ "check_bayes", ev_check_bayes },
 	{ "check_stock_info", ev_stock_info },
 	{ "multipart_alternative_difference", ev_madiff },
 	{ "multipart_alternative_difference_count", ev_madiff_count },
@@ -5280,7 +5297,12 @@ static const struct {
 	{ "check_body_8bits", ev_body_8bits },
 };
 
-/* evals that need the network or Bayes: hooks for the next release */
+/*
+ * evals that need the network or Bayes: they run only when check.c has
+ * the module (dnsbl.c, pyzor.c, bayes.c) and the score set allows them;
+ * otherwise, or when mailsift has no such module (Razor, DCC, SPF,
+ * DKIM...), their rules are disabled with this reason
+ */
 static const struct {
 	const char	*prefix;
 	const char	*why;

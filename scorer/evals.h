@@ -30,6 +30,8 @@ struct eval_msg {
 	struct relays		*relays;	/* Received headers, parsed */
 	const char		*env_from;	/* envelope sender or NULL */
 	int			 score_set;
+	double			 bayes_prob;	/* spam probability when */
+	int			 bayes_ok;	/* the store gave one */
 	/* lazily computed data shared by the evals of one message; an
 	 * eval owning slot i frees it in eval_msg_release */
 	void			*cache[EVAL_CACHE_SLOTS];

@@ -3,9 +3,14 @@
  * scores message files with SpamAssassin's stock rules as spamd would.
  *
  * usage: sacheck [-c LOCALCF] [-r RULESDIR] [-p SITEDIR] [-s SET] [-v]
- *        [-D] [-T] FILE...
+ *        [-D] [-T] [-b BAYESDIR] [-n DNSSERVERS] [-z PYZORSERVERS]
+ *        [-t TIMEOUT] FILE...
  * Prints per file "file<TAB>score<TAB>required<TAB>RULE,RULE<TAB>ms";
- * -v adds a column with the "__" rules that hit (":N" counts), -D
+ * -b uses the Bayes store in BAYESDIR (score sets 2/3 once it has
+ * learned enough; see salearn), -n the DNS lists through DNSSERVERS
+ * ("" for /etc/resolv.conf) and -z Pyzor (both: score sets 1/3; -t
+ * their timeout, 5 s).  -v adds a column with the "__" rules that hit
+ * (":N" counts) and one with "bayes=P autolearn=WHAT", -D
  * prints the disabled rules by reason, -T runs the rules that use
  * captured tags (check_opts capture_tags).  A leading mbox
  * "From " line is skipped.  Defaults: rules /usr/share/spamassassin,
@@ -19,10 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bayes.h"
 #include "buf.h"
 #include "check.h"
+#include "dns.h"
+#include "dnsbl.h"
 #include "log.h"
 #include "mem.h"
+#include "pyzor.h"
 #include "saconf.h"
 #include "sarules.h"
 
@@ -47,7 +56,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: sacheck [-c LOCALCF] [-r RULESDIR] "
-	    "[-p SITEDIR] [-s SET] [-v] [-D] [-T] FILE...\n");
+	    "[-p SITEDIR] [-s SET] [-v] [-D] [-T] [-b BAYESDIR]\n"
+	    "    [-n DNSSERVERS] [-z PYZORSERVERS] [-t TIMEOUT] FILE...\n");
 	exit(2);
 }
 
@@ -57,6 +67,8 @@ main(int argc, char **argv)
 {
 	const char *rules = "/usr/share/spamassassin";
 	const char *site = "/etc/spamassassin", *local = NULL;
+	const char *bayesdir = NULL, *dnsservers = NULL, *pyzorservers = NULL;
+	double timeout = 5;
 	struct check_opts o;
 	struct check_result r;
 	struct checker *ck;
@@ -71,8 +83,20 @@ main(int argc, char **argv)
 	o.time_budget = 10;
 	log_open("sacheck");
 	log_set_stderr(1);
-	while ((ch = getopt(argc, argv, "c:r:p:s:vDT")) != -1) {
+	while ((ch = getopt(argc, argv, "c:r:p:s:vDTb:n:z:t:")) != -1) {
 		switch (ch) {
+		case 'b':
+			bayesdir = optarg;
+			break;
+		case 'n':
+			dnsservers = optarg;
+			break;
+		case 'z':
+			pyzorservers = optarg;
+			break;
+		case 't':
+			timeout = atof(optarg);
+			break;
 		case 'c':
 			local = optarg;
 			break;
@@ -108,6 +132,37 @@ main(int argc, char **argv)
 	}
 	if (err.len)
 		fprintf(stderr, "sacheck: %s\n", buf_str(&err));
+	if (bayesdir) {
+		buf_reset(&err);
+		if ((o.bayes = bayes_open(bayesdir, saconf_settings(c), 0,
+		    &err)) == NULL) {
+			fprintf(stderr, "sacheck: %s: %s\n", bayesdir,
+			    buf_str(&err));
+			return 1;
+		}
+		o.score_set |= 2;
+	}
+	if (dnsservers) {
+		buf_reset(&err);
+		if ((o.dns = dns_new(dnsservers, timeout, &err)) == NULL) {
+			fprintf(stderr, "sacheck: dns %s: %s\n", dnsservers,
+			    buf_str(&err));
+			return 1;
+		}
+		o.dnsbl = dnsbl_conf_new(c);
+		o.score_set |= 1;
+	}
+	if (pyzorservers) {
+		buf_reset(&err);
+		if ((o.pyzor = pyzor_conf_new(pyzorservers, timeout,
+		    saconf_settings(c), &err)) == NULL) {
+			fprintf(stderr, "sacheck: pyzor %s: %s\n",
+			    pyzorservers, buf_str(&err));
+			return 1;
+		}
+		o.score_set |= 1;
+	}
+	o.dns_timeout = o.pyzor_timeout = timeout;
 	ck = check_new(c, &o);
 	if (dump) {
 		saconf_summary_format(c, &out);
@@ -143,11 +198,23 @@ main(int argc, char **argv)
 			}
 			if (r.flags)
 				printf("\tflags=%#x", r.flags);
+			if (bayesdir || dnsservers || pyzorservers)
+				printf("\tbayes=%.4f autolearn=%s pyzor=%ld/%ld",
+				    r.bayes, check_autolearn_name(r.autolearn),
+				    r.pyzor_count, r.pyzor_wl);
 		}
 		printf("\n");
 		check_result_free(&r);
 	}
 	check_free(ck);
+	if (o.bayes)
+		bayes_close(o.bayes);
+	if (o.dns)
+		dns_free(o.dns);
+	if (o.dnsbl)
+		dnsbl_conf_free(o.dnsbl);
+	if (o.pyzor)
+		pyzor_conf_free(o.pyzor);
 	saconf_free(c);
 	buf_free(&err);
 	buf_free(&msg);

@@ -17,7 +17,16 @@
  *     request=rules -> text=LINE packets, then end=1
  * - $spamd_listen (inet): the spamd protocol of spamc (spamdproto.c):
  *   PING, CHECK, SYMBOLS, REPORT, REPORT_IFSPAM, PROCESS, HEADERS,
- *   SKIP; TELL is refused (no Bayes store in this release).
+ *   SKIP, and TELL (spamc -L/-C: learn or forget in the Bayes store,
+ *   report to Pyzor).
+ *
+ * Bayes (bayes.c): the store in bayes_directory, opened once per
+ * process and shared by every scorer through Berkeley DB's locking; a
+ * message SpamAssassin's auto-learn thresholds pick is learned after
+ * its answer is sent.  Network tests (spam_network_tests): the DNS
+ * lists (dnsbl.c, resolver dns_servers) and Pyzor (pyzor_servers) are
+ * asked at the start of each check and waited for after the local
+ * rules, each at most its own timeout.
  *
  * Only the first score_max_size bytes of a message are scored (cut at a
  * line end).  Each regex run has regex_match_limit; the whole check has
@@ -42,12 +51,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bayes.h"
 #include "check.h"
 #include "config.h"
+#include "dns.h"
+#include "dnsbl.h"
 #include "ipc.h"
 #include "log.h"
 #include "master_proto.h"
 #include "mem.h"
+#include "msgtext.h"
+#include "pyzor.h"
 #include "sarules.h"
 #include "skel.h"
 #include "spamdproto.h"
@@ -56,6 +70,10 @@
 #define REQUEST_WAIT_MS	30000	/* qmgr sends its request at once */
 
 static struct checker *chk;
+static struct bayes *bayes;		/* NULL: no Bayes */
+static struct dns *dns;			/* NULL: no DNS lists */
+static struct dnsbl_conf *dnsbl;
+static struct pyzor_conf *pyzor;	/* NULL: no Pyzor */
 static int spamd_mode;		/* listening on an inet socket */
 static char hostname[256];
 
@@ -91,6 +109,53 @@ local_cf(struct buf *out)
 	buf_adds(out, cf->sa_local_cf);
 }
 
+/*
+ * modules - open what the score sets beyond 0 need: the Bayes store
+ * (use_bayes), the resolver and DNS lists, Pyzor (spam_network_tests,
+ * use_pyzor, pyzor_servers); a module that cannot start is logged and
+ * left out, the rest still works.  Returns the score set to use.
+ */
+static int
+modules(struct saconf *sc, struct check_opts *o)
+{
+	const struct saconf_settings *st = saconf_settings(sc);
+	struct buf err = BUF_INIT;
+	int set = 0;
+
+	if (st->use_bayes && cf->bayes_directory[0]) {
+		if ((bayes = bayes_open(cf->bayes_directory, st, 0,
+		    &err)) == NULL)
+			log_warn("Bayes off: %s: %s", cf->bayes_directory,
+			    buf_str(&err));
+		else
+			set |= 2;
+	}
+	if (cf->spam_network_tests) {
+		buf_reset(&err);
+		dnsbl = dnsbl_conf_new(sc);
+		if ((dns = dns_new(cf->dns_servers, (double)cf->dns_timeout,
+		    &err)) == NULL)
+			log_warn("DNS lists off: dns_servers \"%s\": %s",
+			    cf->dns_servers, buf_str(&err));
+		buf_reset(&err);
+		if (st->use_pyzor && cf->pyzor_servers[0] &&
+		    (pyzor = pyzor_conf_new(cf->pyzor_servers,
+		    (double)cf->pyzor_timeout, st, &err)) == NULL)
+			log_warn("Pyzor off: pyzor_servers \"%s\": %s",
+			    cf->pyzor_servers, buf_str(&err));
+		if (dns || pyzor)
+			set |= 1;
+	}
+	o->bayes = bayes;
+	o->dns = dns;
+	o->dnsbl = dns ? dnsbl : NULL;
+	o->pyzor = pyzor;
+	o->dns_timeout = (double)cf->dns_timeout;
+	o->pyzor_timeout = (double)cf->pyzor_timeout;
+	buf_free(&err);
+	return set;
+}
+
 /* load - read and compile the rules; fatal when there are none */
 static void
 load(void)
@@ -118,7 +183,7 @@ load(void)
 	if (err.len)
 		log_warn("%s", buf_str(&err));
 	memset(&o, 0, sizeof(o));
-	o.score_set = 0;	/* no network tests, no Bayes in this release */
+	o.score_set = modules(sc, &o);
 	o.match_limit = (uint32_t)cf->regex_match_limit;
 	o.depth_limit = (uint32_t)cf->regex_match_limit;
 	o.time_budget = (double)cf->score_time_limit;
@@ -128,8 +193,9 @@ load(void)
 		struct saconf_summary s;
 
 		saconf_summary(sc, &s);
-		log_info("rules from %s%s%s: %d active, %d disabled, loaded "
-		    "in %.0f ms", rules, lc.len ? " and " : "",
+		log_info("rules from %s%s%s: %d active, %d disabled, score "
+		    "set %d (Bayes %s, network tests %s), loaded in %.0f ms",
+		    rules, lc.len ? " and " : "",
 		    buf_str(&lc), s.active[SA_HEADER] + s.active[SA_BODY] +
 		    s.active[SA_RAWBODY] + s.active[SA_FULL] +
 		    s.active[SA_URI] + s.active[SA_META] +
@@ -138,7 +204,8 @@ load(void)
 		    s.disabled[SA_RAWBODY] + s.disabled[SA_FULL] +
 		    s.disabled[SA_URI] + s.disabled[SA_META] +
 		    s.disabled[SA_MIMEHEADER] + s.disabled[SA_ASKDNS],
-		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    o.score_set, bayes ? "on" : "off", o.score_set & 1 ?
+		    "on" : "off", (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	}
 	buf_free(&lc);
@@ -173,6 +240,34 @@ score(const char *msg, size_t len, const char *env_from,
 	check_message(chk, msg, len, &env, r);
 	if (cut)
 		r->flags |= CHECK_TRUNCATED;
+}
+
+/*
+ * learn_now - what auto-learn decided for a scored message, done after
+ * the answer went out (the client does not wait for it)
+ */
+static void
+learn_now(const char *id, const char *msg, size_t len,
+    const struct check_result *r)
+{
+	struct msgtext mt;
+	int spam = r->autolearn == CHECK_AL_SPAM, rc;
+
+	if (bayes == NULL || (r->autolearn != CHECK_AL_SPAM &&
+	    r->autolearn != CHECK_AL_HAM))
+		return;
+	if (len > (size_t)cf->score_max_size)
+		len = (size_t)cf->score_max_size;
+	msgtext_parse(&mt, msg, len);
+	rc = bayes_learn(bayes, &mt, msg, len, spam);
+	msgtext_free(&mt);
+	if (rc < 0)
+		log_warn("%s: auto-learn as %s failed", id, spam ? "spam" :
+		    "ham");
+	else
+		log_info("%s: auto-learned as %s%s", id, spam ? "spam" : "ham",
+		    rc == BAYES_ALREADY ? " (known already)" :
+		    rc == BAYES_MOVED ? " (moved from the other class)" : "");
 }
 
 /* points - a score as amavisd-new shows it: %.3f without trailing zeros */
@@ -311,7 +406,6 @@ serve_qmgr(int fd)
 		goto done;
 	}
 	score(msg, got, ipc_get(&m, "from"), &r);
-	xfree(msg);
 	tests_points(&t, &r);
 	ipc_add(&a, "status", "ok");
 	ipc_addf(&a, "score", "%.3f", r.score);
@@ -319,16 +413,24 @@ serve_qmgr(int fd)
 	ipc_add(&a, "tests", buf_str(&t));
 	ipc_addl(&a, "flags", r.flags);
 	ipc_addl(&a, "ms", (long long)(r.elapsed * 1000));
+	ipc_add(&a, "autolearn", check_autolearn_name(r.autolearn));
+	if (r.bayes >= 0)
+		ipc_addf(&a, "bayes", "%.4f", r.bayes);
 	if (r.flags & (CHECK_TIMEOUT | CHECK_RULE_ABORTED))
 		log_warn("%s: %s%s%d rules stopped at their match limit", id,
 		    r.flags & CHECK_TIMEOUT ? "score_time_limit reached, "
 		    "rules skipped; " : "", "", r.aborted);
-	log_info("%s: score=%.3f required=%.1f tests=%s (%.0f ms%s)", id,
-	    r.score, r.required, t.len ? buf_str(&t) : "none",
-	    r.elapsed * 1000, r.flags & CHECK_TRUNCATED ? ", first "
-	    "score_max_size bytes" : "");
+	log_info("%s: score=%.3f required=%.1f tests=%s autolearn=%s "
+	    "(%.0f ms%s%s)", id, r.score, r.required, t.len ? buf_str(&t) :
+	    "none", check_autolearn_name(r.autolearn), r.elapsed * 1000,
+	    r.flags & CHECK_TRUNCATED ? ", first score_max_size bytes" : "",
+	    r.flags & CHECK_NET_TIMEOUT ? ", some network tests timed "
+	    "out" : "");
 	if (ipc_send(fd, &a, -1) < 0)
 		log_warn("%s: cannot answer qmgr: %m", id);
+	else
+		learn_now(id, msg, got, &r);
+	xfree(msg);
 	check_result_free(&r);
 done:
 	buf_free(&t);
@@ -381,10 +483,12 @@ status_header(struct buf *out, const struct check_result *r)
 		col += n;
 	}
 	{
-		const char *tail[] = { "autolearn=disabled",
-		    "version=" SA_VERSION_STR };
+		char al[32];
+		const char *tail[] = { al, "version=" SA_VERSION_STR };
 		size_t k;
 
+		snprintf(al, sizeof(al), "autolearn=%s",
+		    check_autolearn_name(r->autolearn));
 		for (k = 0; k < 2; k++) {
 			if (col + 1 + strlen(tail[k]) > 78) {
 				buf_adds(out, "\n\t");
@@ -583,6 +687,65 @@ write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/*
+ * tell - spamc -L/-C: learn (Set: local) or forget (Remove: local) in
+ * the Bayes store; Set: remote reports a spam to Pyzor.  DidSet and
+ * DidRemove name what changed, as spamd says them.
+ */
+static void
+tell(struct buf *out, const struct spamd_request *req, const struct buf *msg)
+{
+	const char *m = msg->data ? msg->data : "";
+	size_t len = msg->len;
+	struct msgtext mt;
+	int did_set = 0, did_remove = 0, rc;
+
+	if (bayes == NULL && (req->set & SPAMD_TELL_LOCAL ||
+	    req->remove & SPAMD_TELL_LOCAL)) {
+		spamd_reply_fail(out, SPAMD_EX_UNAVAILABLE, "TELL: no Bayes "
+		    "store (use_bayes 0, or bayes_directory unusable)");
+		return;
+	}
+	if (len > (size_t)cf->score_max_size)
+		len = (size_t)cf->score_max_size;
+	msgtext_parse(&mt, m, len);
+	if (req->set & SPAMD_TELL_LOCAL) {
+		rc = bayes_learn(bayes, &mt, m, len,
+		    req->msgclass == SPAMD_CLASS_SPAM);
+		if (rc == BAYES_LEARNED || rc == BAYES_MOVED)
+			did_set |= SPAMD_TELL_LOCAL;
+		log_info("spamd: TELL: %s as %s", rc < 0 ? "failed to learn" :
+		    rc == BAYES_ALREADY ? "known already" : "learned",
+		    req->msgclass == SPAMD_CLASS_SPAM ? "spam" : "ham");
+	}
+	if (req->remove & SPAMD_TELL_LOCAL) {
+		rc = bayes_forget(bayes, &mt, m, len);
+		if (rc == BAYES_LEARNED)
+			did_remove |= SPAMD_TELL_LOCAL;
+		log_info("spamd: TELL: %s", rc < 0 ? "failed to forget" :
+		    rc == BAYES_UNKNOWN ? "nothing to forget" : "forgotten");
+	}
+	msgtext_free(&mt);
+	if ((req->set & SPAMD_TELL_REMOTE) && pyzor &&
+	    req->msgclass == SPAMD_CLASS_SPAM) {
+		char digest[41];
+		struct pyzor_query *q;
+		struct timespec ts;
+		long count, wl;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (pyzor_digest(m, len, digest) == 0 &&
+		    (q = pyzor_start(pyzor, "report", digest)) != NULL) {
+			pyzor_wait(q, (double)ts.tv_sec + (double)ts.tv_nsec /
+			    1e9 + (double)cf->pyzor_timeout);
+			if (pyzor_result(q, &count, &wl, NULL) > 0)
+				did_set |= SPAMD_TELL_REMOTE;
+			pyzor_free(q);
+		}
+	}
+	spamd_reply_tell(out, did_set, did_remove);
+}
+
 /* spamd_answer - score the message and write the reply */
 static void
 spamd_answer(int fd, const struct spamd_request *req, const struct buf *msg)
@@ -597,8 +760,7 @@ spamd_answer(int fd, const struct spamd_request *req, const struct buf *msg)
 	case SPAMD_SKIP:
 		break;
 	case SPAMD_TELL:
-		spamd_reply_fail(&out, SPAMD_EX_UNAVAILABLE, "TELL not "
-		    "supported: no Bayes store in this release");
+		tell(&out, req, msg);
 		break;
 	default:
 		score(msg->data ? msg->data : "", msg->len, NULL, &r);
@@ -613,9 +775,13 @@ spamd_answer(int fd, const struct spamd_request *req, const struct buf *msg)
 			    msg->len, &r);
 		spamd_reply_result(&out, req, r.is_spam, r.score, r.required,
 		    text.data ? text.data : "", text.len);
-		log_info("spamd: %s: score=%.3f required=%.1f (%.0f ms)",
-		    spamd_method_name(req->method), r.score, r.required,
+		log_info("spamd: %s: score=%.3f required=%.1f autolearn=%s "
+		    "(%.0f ms)", spamd_method_name(req->method), r.score,
+		    r.required, check_autolearn_name(r.autolearn),
 		    r.elapsed * 1000);
+		write_all(fd, out.data ? out.data : "", out.len);
+		buf_reset(&out);
+		learn_now("spamd", msg->data ? msg->data : "", msg->len, &r);
 		check_result_free(&r);
 		break;
 	}
@@ -734,5 +900,13 @@ main(int argc, char **argv)
 		check_free(chk);
 		saconf_free(sc);
 	}
+	if (dns)
+		dns_free(dns);
+	if (dnsbl)
+		dnsbl_conf_free(dnsbl);
+	if (pyzor)
+		pyzor_conf_free(pyzor);
+	if (bayes)
+		bayes_close(bayes);
 	return rc;
 }
