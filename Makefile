@@ -112,7 +112,7 @@ SCORER_TOOLS	:= sacheck salearn sapyzor
 SCORER_MOD	:= $(filter-out scorer/scorer.c $(SCORER_TOOLS:%=scorer/%.c) \
 		   %_test.c,$(wildcard scorer/*.c))
 SCORER_UNIT	:= $(patsubst scorer/%.c,$(O)/test/%,$(wildcard scorer/*_test.c))
-SCORER_LIBS	:= -lexttextcat-2.0 -ldb
+SCORER_LIBS	:= -lexttextcat-2.0 -ldb -lm
 $(O)/test/%_test: $(O)/scorer/%_test.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)
