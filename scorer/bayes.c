@@ -4,7 +4,7 @@
  *
  * Exports bayes_open, bayes_close, bayes_classify, bayes_learn,
  * bayes_forget, bayes_stats, bayes_expire, bayes_msgid, bayes_check,
- * bayes_dump, bayes_tokens.  The messages are hostile; the settings and
+ * bayes_dump, bayes_tokens, bayes_combine, bayes_token_prob.  The messages are hostile; the settings and
  * the store's directory are trusted (the directory belongs to the user
  * the scorer runs as).  Runs unprivileged in the scorer, and in salearn.
  *
@@ -209,8 +209,8 @@ handles_open(struct bayes *b, struct buf *err)
 	env->set_errcall(env, db_errcall);
 	env->set_errpfx(env, b->dir);
 	env->set_lk_detect(env, DB_LOCK_DEFAULT);
-	env->set_lk_max_locks(env, 50000);
-	env->set_lk_max_objects(env, 50000);
+	env->set_lk_max_locks(env, 30000);
+	env->set_lk_max_objects(env, 30000);
 	env->set_lk_max_lockers(env, 4000);
 	env->set_cachesize(env, 0, 16 * 1024 * 1024, 1);
 	env->set_lg_max(env, 1024 * 1024);
@@ -719,6 +719,10 @@ apply_txn(struct bayes *b, const struct bayestok *t, const char *id,
 
 	if ((rc = b->env->txn_begin(b->env, NULL, &txn, 0)) != 0)
 		return rc;
+	/* the counts record first: learners queue there instead of
+	 * deadlocking over the seen and token pages */
+	if ((rc = vars_get(b, txn, v, DB_RMW)) != 0)
+		goto fail;
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
 	k.data = (void *)id;
@@ -753,8 +757,6 @@ apply_txn(struct bayes *b, const struct bayestok *t, const char *id,
 		else
 			dh = 1, ds = res == BAYES_MOVED ? -1 : 0;
 	}
-	if ((rc = vars_get(b, txn, v, DB_RMW)) != 0)
-		goto fail;
 	ntok = (int64_t)v[V_NTOKENS];
 	for (i = 0; i < t->n; i++) {
 		rc = tok_get(b, txn, t->key[i], &r, DB_RMW);
@@ -921,12 +923,12 @@ chi2q(double x2, int halfv)
 }
 
 /*
- * combine - chi-square combining of n token probabilities with the
- * class priors folded in, as CombineChi.pm (underflow kept apart in
+ * bayes_combine - chi-square combining of n token probabilities with
+ * the class priors folded in, as CombineChi.pm (underflow kept apart in
  * binary exponents)
  */
-static double
-combine(uint64_t ns, uint64_t nh, const double *p, int n)
+double
+bayes_combine(uint64_t ns, uint64_t nh, const double *p, int n)
 {
 	double S, H;
 	int i, e, Sexp = 0, Hexp = 0;
@@ -952,15 +954,15 @@ combine(uint64_t ns, uint64_t nh, const double *p, int n)
 	return ((S - H) + 1.0) / 2.0;
 }
 
-/* token_prob - Robinson-smoothed probability of a token, or -1 when
- * it is too rare to count */
-static double
-token_prob(const struct bayes *b, uint64_t ns, uint64_t nh, uint32_t s,
-    uint32_t h)
+/* bayes_token_prob - Robinson-smoothed probability of a token, or -1
+ * when it is too rare to count */
+double
+bayes_token_prob(uint64_t ns, uint64_t nh, uint32_t s, uint32_t h,
+    int use_hapaxes)
 {
 	double p, n = (double)s + (double)h;
 
-	if (n < (b->use_hapaxes ? 1 : 2))
+	if (n < (use_hapaxes ? 1 : 2) || ns == 0 || nh == 0)
 		return -1;
 	p = ((double)s * nh) / ((double)h * ns + (double)s * nh);
 	return (FW_S * FW_X + n * p) / (FW_S + n);
@@ -1051,7 +1053,8 @@ classify_once(struct bayes *b, const struct bayestok *t, time_t atime,
 			xfree(s);
 			return -1;
 		}
-		s[n].p = token_prob(b, v[V_NSPAM], v[V_NHAM], r.spam, r.ham);
+		s[n].p = bayes_token_prob(v[V_NSPAM], v[V_NHAM], r.spam,
+		    r.ham, b->use_hapaxes);
 		if (s[n].p < 0)
 			continue;
 		s[n].strength = fabs(s[n].p - 0.5);
@@ -1071,7 +1074,7 @@ classify_once(struct bayes *b, const struct bayestok *t, time_t atime,
 	p = xreallocarray(NULL, n, sizeof(*p));
 	for (k = 0; k < n; k++)
 		p[k] = s[k].p;
-	*prob = combine(v[V_NSPAM], v[V_NHAM], p, n);
+	*prob = bayes_combine(v[V_NSPAM], v[V_NHAM], p, n);
 	xfree(p);
 	touch(b, t, s, n, atime);
 	xfree(s);
@@ -1284,8 +1287,8 @@ dump_tok(void *arg, const DBT *k, const DBT *d)
 	if (k->size != BAYESTOK_KEYLEN || d->size != TOK_VALLEN)
 		return 0;
 	hex(k->data, BAYESTOK_KEYLEN, h);
-	pr = du->ns && du->nh ? token_prob(du->b, du->ns, du->nh, get32(p),
-	    get32(p + 4)) : -1;
+	pr = bayes_token_prob(du->ns, du->nh, get32(p), get32(p + 4),
+	    du->b->use_hapaxes);
 	fprintf(du->fp, "%.3f %10u %10u %10u  %s\n", pr < 0 ? 0.5 : pr,
 	    get32(p), get32(p + 4), get32(p + 8), h);
 	return 0;

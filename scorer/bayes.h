@@ -8,7 +8,8 @@
  * Exports struct bayes_stats, the BAYES_* results, bayes_open,
  * bayes_close, bayes_classify, bayes_learn, bayes_forget, bayes_stats,
  * bayes_expire, bayes_msgid, and for the tools struct bayes_check,
- * bayes_check, bayes_dump, bayes_tokens.  The messages are hostile; the settings
+ * bayes_check, bayes_dump, bayes_tokens, and the math bayes_combine and
+ * bayes_token_prob.  The messages are hostile; the settings
  * (bayes_* lines of the SpamAssassin configuration) trusted.  A process
  * killed at any point leaves a database the next bayes_open opens
  * without manual recovery.  See bayes.c.
@@ -100,5 +101,14 @@ int		 bayes_dump(struct bayes *, FILE *);
  * free with bayestok_free) */
 void		 bayes_tokens(struct bayes *, const struct msgtext *,
 		    struct bayestok *);
+
+/* bayes_combine - chi-square combining of n token probabilities with
+ * the class priors (CombineChi.pm) */
+double		 bayes_combine(uint64_t nspam, uint64_t nham, const double *,
+		    int n);
+/* bayes_token_prob - a token's Robinson-smoothed probability (S 0.030,
+ * X 0.538), -1 when it is too rare to count */
+double		 bayes_token_prob(uint64_t nspam, uint64_t nham, uint32_t s,
+		    uint32_t h, int use_hapaxes);
 
 #endif
