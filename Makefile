@@ -34,7 +34,7 @@ CFLAGS	+= -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -I/usr/include/libexttextcat $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
-LDLIBS	:= -lbsd -lpcre2-8 -larchive -lcares -pthread
+LDLIBS	:= -lbsd -lmd -lpcre2-8 -larchive -lcares -pthread
 
 LIB_SRC	:= $(filter-out %_test.c,$(wildcard lib/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(O)/%.o)
@@ -112,7 +112,7 @@ SCORER_TOOLS	:= sacheck salearn sapyzor
 SCORER_MOD	:= $(filter-out scorer/scorer.c $(SCORER_TOOLS:%=scorer/%.c) \
 		   %_test.c,$(wildcard scorer/*.c))
 SCORER_UNIT	:= $(patsubst scorer/%.c,$(O)/test/%,$(wildcard scorer/*_test.c))
-SCORER_LIBS	:= -lexttextcat-2.0 -ldb
+SCORER_LIBS	:= -lexttextcat-2.0 -ldb -lm
 $(O)/test/%_test: $(O)/scorer/%_test.o $(SCORER_MOD:%.c=$(O)/%.o) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SCORER_LIBS)

@@ -4,7 +4,7 @@
  *
  * Exports msgtext_parse, msgtext_free, msgtext_header,
  * msgtext_header_list, msgtext_to_utf8, msgtext_freemail_strip,
- * msgtext_part_headers.
+ * msgtext_part_headers, msgtext_rendered, msgtext_lines_free.
  * The message is hostile (it comes from the network); runs in the
  * scorer, unprivileged, touches no file.
  *
@@ -613,13 +613,35 @@ header_last(const struct msgtext *t, const char *name)
 	return NULL;
 }
 
-/* build_body - the rendered body lines (see the file header) */
+/* stored_html - the rendering msgtext_parse kept of part i, or NULL */
+static const struct html *
+stored_html(const struct msgtext *t, int i)
+{
+	int k;
+
+	for (k = 0; k < t->nhtml; k++)
+		if (t->html_part[k] == i)
+			return &t->html[k];
+	return NULL;
+}
+
+/*
+ * build_text - the rendered body lines (see the file header) onto out:
+ * which MSGTEXT_RENDERED renders the HTML parts and keeps them in t;
+ * MSGTEXT_VISIBLE and MSGTEXT_INVISIBLE take the kept renderings and
+ * give Message.pm's visible and invisible rendered text arrays (no
+ * Subject line in the invisible one; text/plain parts are all visible);
+ * keep (t itself at parse time, else NULL) gets the renderings and the
+ * truncation flag
+ */
 static void
-build_body(struct msgtext *t, const struct mime *m, const char *msg,
-    size_t msglen)
+build_text(const struct msgtext *t, struct msgtext *keep,
+    const struct mime *m, const char *msg, size_t msglen, int which,
+    struct msgtext_lines *out)
 {
 	struct buf text = BUF_INIT, dec = BUF_INIT, u = BUF_INIT, all = BUF_INIT;
 	struct html h;
+	const struct html *hp;
 	const struct mime_part *mp;
 	const char *rnd, *subj, *type;
 	size_t rlen;
@@ -639,34 +661,51 @@ build_body(struct msgtext *t, const struct mime *m, const char *msg,
 		buf_reset(&u);
 		chars |= normalize(mp->charset, buf_str(&dec), dec.len, &u, 0);
 		rnd = buf_str(&u);
-		rlen = u.len;
+		rlen = which == MSGTEXT_INVISIBLE ? 0 : u.len;
 		memset(&h, 0, sizeof(h));
+		hp = NULL;
 		if (dec.len > 0 && strcmp(type, "text/html") == 0) {
-			html_render(&h, buf_str(&u), u.len);
-			rnd = buf_str(&h.text);
-			rlen = h.text.len;
+			if (keep != NULL) {
+				html_render(&h, buf_str(&u), u.len);
+				hp = &h;
+			} else
+				hp = stored_html(t, i);
+		}
+		if (hp != NULL) {
+			rnd = buf_str(&hp->text);
+			rlen = hp->text.len;
 			/* entities above U+00FF upgrade the Perl string */
 			chars |= wide(rnd, rlen);
+			if (which == MSGTEXT_VISIBLE) {
+				rnd = buf_str(&hp->visible);
+				rlen = hp->visible.len;
+			} else if (which == MSGTEXT_INVISIBLE) {
+				rnd = buf_str(&hp->invisible);
+				rlen = hp->invisible.len;
+			}
 		}
-		if (rlen > MSGTEXT_BODY_SCAN)
-			t->flags |= MSGTEXT_TRUNCATED;
+		if (rlen > MSGTEXT_BODY_SCAN && keep != NULL)
+			keep->flags |= MSGTEXT_TRUNCATED;
 		buf_add(&text, rnd, scan_cut(rnd, rlen, MSGTEXT_BODY_SCAN,
 		    "\n "));
-		if (dec.len > 0 && strcmp(type, "text/html") == 0) {
+		if (hp == &h) {
 			/* kept for uri rules and the HTML evals */
-			t->html = xreallocarray(t->html, t->nhtml + 1,
-			    sizeof(*t->html));
-			t->html_part = xreallocarray(t->html_part,
-			    t->nhtml + 1, sizeof(*t->html_part));
-			t->html[t->nhtml] = h;
-			t->html_part[t->nhtml++] = i;
+			keep->html = xreallocarray(keep->html, keep->nhtml + 1,
+			    sizeof(*keep->html));
+			keep->html_part = xreallocarray(keep->html_part,
+			    keep->nhtml + 1, sizeof(*keep->html_part));
+			keep->html[keep->nhtml] = h;
+			keep->html_part[keep->nhtml++] = i;
 		}
 		if (text.len > MSGTEXT_MAX_TEXT) {
-			t->flags |= MSGTEXT_TRUNCATED;
+			if (keep != NULL)
+				keep->flags |= MSGTEXT_TRUNCATED;
 			break;
 		}
 	}
-	if ((subj = header_last(t, "subject")) != NULL) {
+	if (which == MSGTEXT_INVISIBLE)
+		;
+	else if ((subj = header_last(t, "subject")) != NULL) {
 		buf_adds(&all, subj);
 		buf_addc(&all, '\n');
 	} else
@@ -675,11 +714,31 @@ build_body(struct msgtext *t, const struct mime *m, const char *msg,
 	if (!chars)
 		to_latin1(&text);
 	squeeze(buf_str(&text), text.len, &all, chars);
-	short_lines(buf_str(&all), all.len, &t->body);
+	short_lines(buf_str(&all), all.len, out);
 	buf_free(&text);
 	buf_free(&dec);
 	buf_free(&u);
 	buf_free(&all);
+}
+
+/*
+ * msgtext_rendered - Message.pm's visible (MSGTEXT_VISIBLE) or invisible
+ * (MSGTEXT_INVISIBLE) rendered body text array of a parsed message onto
+ * out (free it with msgtext_lines_free); without HTML parts the visible
+ * array is t->body and the invisible one is empty
+ */
+void
+msgtext_rendered(const struct msgtext *t, int which, struct msgtext_lines *out)
+{
+	memset(out, 0, sizeof(*out));
+	build_text(t, NULL, &t->mime, t->src.data, t->src.len, which, out);
+}
+
+/* msgtext_lines_free - release lines msgtext_rendered made */
+void
+msgtext_lines_free(struct msgtext_lines *l)
+{
+	lines_free(l);
 }
 
 /* build_rawbody - the decoded body lines (see the file header) */
@@ -1088,7 +1147,7 @@ msgtext_parse(struct msgtext *t, const char *msg, size_t len)
 	memset(&t->mime, 0, sizeof(t->mime));
 	mime_parse(&t->mime, msg, len, NULL);
 	t->mime_flags = t->mime.flags;
-	build_body(t, &t->mime, msg, len);
+	build_text(t, t, &t->mime, msg, len, MSGTEXT_RENDERED, &t->body);
 	build_rawbody(t, &t->mime, msg, len);
 	build_uris(t);
 	t->src = fix;	/* the offsets of t->mime point into it */

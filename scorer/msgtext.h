@@ -8,7 +8,8 @@
  *
  * Exports struct msgtext, struct msgtext_lines, the MSGTEXT_* limits
  * and flags, msgtext_parse, msgtext_free, msgtext_header,
- * msgtext_header_list, msgtext_freemail_strip, msgtext_part_headers.
+ * msgtext_header_list, msgtext_freemail_strip, msgtext_part_headers,
+ * msgtext_rendered, msgtext_lines_free.
  * The message
  * is hostile; see msgtext.c.
  */
@@ -30,6 +31,11 @@
 #define MSGTEXT_HDR_ALL_MAX	65536	/* SA MAX_HEADER_LENGTH */
 #define MSGTEXT_MAX_HEADERS	5000	/* header fields kept */
 #define MSGTEXT_MAX_TEXT	(8 * 1024 * 1024) /* body or rawbody bytes */
+
+/* msgtext_rendered: which text */
+#define MSGTEXT_RENDERED	0	/* body rules (t->body) */
+#define MSGTEXT_VISIBLE		1	/* without invisible HTML text */
+#define MSGTEXT_INVISIBLE	2	/* only invisible HTML text */
 
 #define MSGTEXT_TRUNCATED	0x0001	/* a part or the total was cut */
 #define MSGTEXT_HDR_TRUNCATED	0x0002	/* a header key/value/count cut */
@@ -79,5 +85,8 @@ void		 msgtext_to_utf8(const char *, const char *, size_t,
 void		 msgtext_freemail_strip(struct msgtext *);
 void		 msgtext_part_headers(const struct msgtext *, int,
 		    struct msgtext *);
+void		 msgtext_rendered(const struct msgtext *, int,
+		    struct msgtext_lines *);
+void		 msgtext_lines_free(struct msgtext_lines *);
 
 #endif
