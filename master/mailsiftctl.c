@@ -590,6 +590,25 @@ put_path(int fd, const char *path)
 	return rc;
 }
 
+/* has_cf - does dir hold a *.cf file (sa-update's output)? */
+static int
+has_cf(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t n;
+	int found = 0;
+
+	if (*dir == '\0' || (d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		found = n > 3 && strcmp(e->d_name + n - 3, ".cf") == 0;
+	}
+	closedir(d);
+	return found;
+}
+
 /* salearn_path - where salearn is: program_directory, or beside us */
 static void
 salearn_path(struct buf *out)
@@ -631,6 +650,13 @@ cmd_bayes(int argc, char **argv)
 	av[k++] = "salearn";
 	av[k++] = "-d";
 	av[k++] = cf->bayes_directory;
+	/* the rules' bayes_* settings (ignored headers, stopwords), as the
+	 * scorer reads them */
+	av[k++] = "-r";
+	av[k++] = has_cf(cf->sa_update_directory) ? cf->sa_update_directory :
+	    cf->sa_rules_directory;
+	av[k++] = "-p";
+	av[k++] = cf->sa_site_directory;
 	if (cf->sa_local_cf[0]) {
 		if (cf->sa_local_cf[0] != '/')
 			buf_addf(&lcf, "%s/", cf->config_directory);

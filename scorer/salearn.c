@@ -10,7 +10,8 @@
  * PATH is a file holding one message, an mbox (a file whose first line
  * starts "From "; each message's From line is dropped and ">From"
  * lines lose one '>'), a Maildir (its cur/ and new/) or a directory of
- * message files.  Settings are the bayes_* lines (and the network
+ * message files; "-" reads an mbox (or one message) from stdin.
+ * Settings are the bayes_* lines (and the network
  * lines) of the configuration the scorer reads: the rules directory
  * (-r, default /usr/share/spamassassin; "none" for no rules), the site
  * directory (-p, default /etc/spamassassin) and LOCAL_CF, so that the
@@ -260,7 +261,36 @@ directory(struct run *r, const char *dir)
 	buf_free(&p);
 }
 
-/* path - a file, a Maildir or a directory */
+/*
+ * standard_input - "-": an mbox (or one message) on stdin, as
+ * mailsiftctl learn sends it
+ */
+static void
+standard_input(struct run *r)
+{
+	struct buf b = BUF_INIT;
+	char tmp[65536];
+	ssize_t n;
+
+	while ((n = read(0, tmp, sizeof(tmp))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "salearn: standard input: %s\n",
+			    strerror(errno));
+			r->failed++;
+			break;
+		}
+		buf_add(&b, tmp, (size_t)n);
+	}
+	if (b.len >= 5 && memcmp(b.data, "From ", 5) == 0)
+		mbox(r, "-", b.data, b.len);
+	else if (b.len)
+		one(r, "-", b.data, b.len);
+	buf_free(&b);
+}
+
+/* path - a file, a Maildir, a directory, or "-" for stdin */
 static void
 path(struct run *r, const char *p)
 {
@@ -268,6 +298,10 @@ path(struct run *r, const char *p)
 	struct buf sub = BUF_INIT;
 	int maildir = 0;
 
+	if (strcmp(p, "-") == 0) {
+		standard_input(r);
+		return;
+	}
 	if (stat(p, &st) < 0) {
 		fprintf(stderr, "salearn: %s: %s\n", p, strerror(errno));
 		r->failed++;
