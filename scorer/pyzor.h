@@ -4,9 +4,9 @@
  * asynchronous so a message's Pyzor query runs while its rules do.
  *
  * Exports struct pyzor_conf, struct pyzor_query, pyzor_digest,
- * pyzor_conf_new, pyzor_conf_free, pyzor_start, pyzor_pollfds,
- * pyzor_input, pyzor_done, pyzor_wait, pyzor_result, pyzor_free,
- * pyzor_hit.  The server answers are hostile; the configuration trusted.
+ * pyzor_predigest, pyzor_conf_new, pyzor_conf_free, pyzor_start,
+ * pyzor_pollfds, pyzor_input, pyzor_done, pyzor_wait, pyzor_result,
+ * pyzor_free, pyzor_hit.  The server answers are hostile; the configuration trusted.
  * See pyzor.c.
  */
 #ifndef PYZOR_H
@@ -26,6 +26,11 @@ struct pyzor_query;
  * prints it; 0, or -1 when pyzor would have no digest for it
  */
 int		 pyzor_digest(const char *msg, size_t len, char out[41]);
+/*
+ * pyzor_predigest - the lines the digest is made of, each ended by
+ * "\n", as "pyzor predigest" prints them; 0, or -1 as pyzor_digest
+ */
+int		 pyzor_predigest(const char *msg, size_t len, struct buf *lines);
 
 /*
  * pyzor_conf_new - servers ("host:port", separated by spaces or commas;
