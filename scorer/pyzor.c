@@ -2809,3 +2809,549 @@ pyzor_predigest(const char *msg, size_t len, struct buf *lines)
 
 	return digest_run(msg, len, out, lines, NULL);
 }
+
+/* ------------------------------------------------------------------ */
+/* The UDP client                                                      */
+
+#define PZ_PACKET_MAX	8192		/* pyzor's max_packet_size */
+#define PZ_DIAG_MAX	160
+
+struct pyzor_server {
+	char			*name;		/* "host:port" as configured */
+	struct sockaddr_storage	 sa;
+	socklen_t		 salen;
+};
+
+struct pyzor_conf {
+	struct pyzor_server	*srv;
+	size_t			 nsrv;
+	double			 timeout;
+	double			 count_min, wl_min, wl_factor;
+};
+
+enum { PQ_WAIT, PQ_ANSWER, PQ_FAIL };
+
+struct pq_srv {
+	int		 fd;
+	unsigned	 thread;
+	int		 state;
+	int		 code;
+	char		 diag[PZ_DIAG_MAX];
+	long		 count, wl;
+};
+
+struct pyzor_query {
+	const struct pyzor_conf	*conf;
+	struct pq_srv		*s;
+	size_t			 n;
+	double			 deadline;
+	int			 check;		/* Count and WL-Count expected */
+};
+
+/* now_mono - CLOCK_MONOTONIC in seconds */
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* add_server - resolve "host:port" (or "[v6]:port"); 0, -1 skipped */
+static int
+add_server(struct pyzor_conf *c, const char *spec)
+{
+	struct addrinfo	 hints, *res;
+	char		*host, *port, *copy = xstrdup(spec);
+	int		 rc;
+
+	host = copy;
+	if (*host == '[' && (port = strstr(host, "]:")) != NULL) {
+		host++;
+		*port = '\0';
+		port += 2;
+	} else if ((port = strrchr(host, ':')) != NULL)
+		*port++ = '\0';
+	if (port == NULL || *host == '\0' || *port == '\0' ||
+	    strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 ||
+	    atoi(port) > 65535) {
+		log_warn("pyzor: server \"%s\": not host:port, skipped", spec);
+		xfree(copy);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_protocol = IPPROTO_UDP;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		log_warn("pyzor: server %s: %s, skipped", spec,
+		    gai_strerror(rc));
+		xfree(copy);
+		return -1;
+	}
+	c->srv = xreallocarray(c->srv, c->nsrv + 1, sizeof(*c->srv));
+	c->srv[c->nsrv].name = xstrdup(spec);
+	memcpy(&c->srv[c->nsrv].sa, res->ai_addr, res->ai_addrlen);
+	c->srv[c->nsrv].salen = res->ai_addrlen;
+	c->nsrv++;
+	freeaddrinfo(res);
+	xfree(copy);
+	return 0;
+}
+
+/* conf_number - a pyzor_* setting's numeric value; -1 if not one */
+static int
+conf_number(const char *key, const char *val, int integer, double *out)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(val, &end);
+	if (end == val || *end != '\0' || errno != 0 || v < 0 ||
+	    (integer && strspn(val, "0123456789") != strlen(val))) {
+		log_warn("pyzor: %s \"%s\": not a number, ignored", key, val);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+struct pyzor_conf *
+pyzor_conf_new(const char *servers, double timeout,
+    const struct saconf_settings *set, struct buf *err)
+{
+	struct pyzor_conf *c = xcalloc(1, sizeof(*c));
+	char	*list = xstrdup(servers != NULL ? servers : ""), *tok, *save;
+	size_t	 i, ntried = 0;
+
+	c->timeout = timeout > 0 ? timeout : 5;
+	c->count_min = 5;
+	c->wl_min = 10;
+	c->wl_factor = 0.2;
+	for (tok = strtok_r(list, " \t,", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t,", &save)) {
+		ntried++;
+		(void)add_server(c, tok);
+	}
+	xfree(list);
+	for (i = 0; set != NULL && i < set->plug_key.n &&
+	    i < set->plug_val.n; i++) {
+		const char *k = set->plug_key.v[i], *v = set->plug_val.v[i];
+
+		if (!strcmp(k, "pyzor_count_min") || !strcmp(k, "pyzor_max"))
+			(void)conf_number(k, v, !strcmp(k, "pyzor_max"),
+			    &c->count_min);
+		else if (!strcmp(k, "pyzor_welcomelist_min") ||
+		    !strcmp(k, "pyzor_whitelist_min"))
+			(void)conf_number(k, v, 0, &c->wl_min);
+		else if (!strcmp(k, "pyzor_welcomelist_factor") ||
+		    !strcmp(k, "pyzor_whitelist_factor"))
+			(void)conf_number(k, v, 0, &c->wl_factor);
+	}
+	if (c->nsrv == 0) {
+		if (err != NULL)
+			buf_addf(err, ntried ? "no usable Pyzor server in "
+			    "\"%s\"" : "no Pyzor server given",
+			    servers != NULL ? servers : "");
+		pyzor_conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+pyzor_conf_free(struct pyzor_conf *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nsrv; i++)
+		xfree(c->srv[i].name);
+	xfree(c->srv);
+	xfree(c);
+}
+
+/* sha1_hex - SHA-1 of data as 40 lower-case hex digits */
+static void
+sha1_hex(const void *data, size_t len, char out[41])
+{
+	SHA1_CTX ctx;
+	uint8_t	 md[SHA1_DIGEST_LENGTH];
+	int	 i;
+
+	SHA1Init(&ctx);
+	SHA1Update(&ctx, data, len);
+	SHA1Final(md, &ctx);
+	for (i = 0; i < SHA1_DIGEST_LENGTH; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/*
+ * pyzor_request - the datagram pyzor sends for op: its headers in
+ * pyzor's order, signed as account.sign_msg does for the anonymous
+ * user (whose key is empty):
+ * Sig = SHA1(SHA1(request).digest() ":" Time ":" SHA1("anonymous:"))
+ * where request is the text before Sig, less its final newline
+ */
+void
+pyzor_request(const char *op, const char *digest, unsigned thread,
+    long long when, struct buf *out)
+{
+	SHA1_CTX ctx;
+	uint8_t	 md[SHA1_DIGEST_LENGTH];
+	char	 key[41], sig[41], tail[80];
+	int	 i;
+
+	buf_reset(out);
+	buf_addf(out, "Op: %s\n", op);
+	if (digest != NULL && strcmp(op, "ping") != 0)
+		buf_addf(out, "Op-Digest: %s\n", digest);
+	if (!strcmp(op, "report") || !strcmp(op, "whitelist"))
+		buf_adds(out, "Op-Spec: 20,3,60,3\n");
+	buf_addf(out, "Thread: %u\nPV: 2.1\nUser: anonymous\nTime: %lld",
+	    thread, when);
+	sha1_hex("anonymous:", 10, key);
+	SHA1Init(&ctx);
+	SHA1Update(&ctx, (const uint8_t *)out->data, out->len);
+	SHA1Final(md, &ctx);
+	SHA1Init(&ctx);
+	SHA1Update(&ctx, md, sizeof(md));
+	snprintf(tail, sizeof(tail), ":%lld:%s", when, key);
+	SHA1Update(&ctx, (const uint8_t *)tail, strlen(tail));
+	SHA1Final(md, &ctx);
+	for (i = 0; i < SHA1_DIGEST_LENGTH; i++)
+		snprintf(sig + 2 * i, 3, "%02x", md[i]);
+	buf_addf(out, "\nSig: %s\n\n", sig);
+}
+
+/* parse_long - a count: digits only, saturated; -1 if not one */
+static long
+parse_long(const char *s, size_t n)
+{
+	size_t	 i;
+	long	 v = 0;
+
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v > 100000000000L ? v : v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * pyzor_parse_reply - read a server's answer (hostile): RFC 822-style
+ * "Name: value" lines; Code, Diag, PV and Thread required (Count and
+ * WL-Count too for a 200 to check), each a number where one is due.
+ * 0 when it is the answer to thread, -1 (garbage, or another thread)
+ */
+int
+pyzor_parse_reply(const char *p, size_t n, unsigned thread, int check,
+    int *code, char *diag, size_t diagsz, long *count, long *wl)
+{
+	const char *e = p + n, *nl, *colon, *v;
+	size_t	 vl, i;
+	long	 got_thread = -1, c = -1, cnt = -1, w = -1;
+	int	 have_diag = 0, have_pv = 0;
+
+	if (n == 0 || n > PZ_PACKET_MAX)
+		return -1;
+	while (p < e) {
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			nl = e;
+		vl = (size_t)(nl - p);
+		if (vl > 0 && p[vl - 1] == '\r')
+			vl--;
+		if (vl == 0)
+			break;		/* the blank line ends the headers */
+		if ((colon = memchr(p, ':', vl)) == NULL || colon == p)
+			return -1;
+		v = colon + 1;
+		vl -= (size_t)(v - p);
+#define IS(name) ((size_t)(colon - p) == strlen(name) &&		\
+		    !strncasecmp(p, name, strlen(name)))
+		if (IS("Code") && c < 0) {
+			if ((c = parse_long(v, vl)) < 100 || c > 999)
+				return -1;
+		} else if (IS("Diag") && !have_diag) {
+			have_diag = 1;
+			while (vl > 0 && *v == ' ') {
+				v++;
+				vl--;
+			}
+			for (i = 0; i < vl && i + 1 < diagsz; i++)
+				diag[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+			if (diagsz > 0)
+				diag[i] = '\0';
+		} else if (IS("PV") && !have_pv) {
+			have_pv = 1;
+		} else if (IS("Thread") && got_thread < 0) {
+			if ((got_thread = parse_long(v, vl)) < 0)
+				return -1;
+		} else if (IS("Count") && cnt < 0) {
+			if ((cnt = parse_long(v, vl)) < 0)
+				return -1;
+		} else if (IS("WL-Count") && w < 0) {
+			if ((w = parse_long(v, vl)) < 0)
+				return -1;
+		}
+#undef IS
+		p = nl < e ? nl + 1 : e;
+	}
+	if (c < 0 || !have_diag || !have_pv || got_thread != (long)thread)
+		return -1;
+	if (c == 200 && check && (cnt < 0 || w < 0))
+		return -1;
+	*code = (int)c;
+	*count = cnt < 0 ? 0 : cnt;
+	*wl = w < 0 ? 0 : w;
+	return 0;
+}
+
+/* random_thread - a Thread id in [1024, 65536) */
+static unsigned
+random_thread(void)
+{
+	return 1024 + arc4random_uniform(65536 - 1024);
+}
+
+struct pyzor_query *
+pyzor_start(const struct pyzor_conf *c, const char *op, const char *digest)
+{
+	struct pyzor_query *q;
+	struct buf	 req = BUF_INIT;
+	size_t		 i;
+	struct pq_srv	*s;
+
+	if (strcmp(op, "check") && strcmp(op, "report") &&
+	    strcmp(op, "whitelist") && strcmp(op, "ping") &&
+	    strcmp(op, "info")) {
+		log_warn("pyzor: unknown operation %s", op);
+		return NULL;
+	}
+	q = xcalloc(1, sizeof(*q));
+	q->conf = c;
+	q->check = !strcmp(op, "check") || !strcmp(op, "info");
+	q->n = c->nsrv;
+	q->s = xcalloc(q->n, sizeof(*q->s));
+	q->deadline = now_mono() + c->timeout;
+	for (i = 0; i < q->n; i++) {
+		s = &q->s[i];
+		s->thread = random_thread();
+		s->state = PQ_FAIL;
+		s->fd = socket(c->srv[i].sa.ss_family,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (s->fd < 0) {
+			snprintf(s->diag, sizeof(s->diag), "socket: %s",
+			    strerror(errno));
+			log_warn("pyzor: %s: socket: %s", c->srv[i].name,
+			    strerror(errno));
+			continue;
+		}
+		/* connected: the kernel keeps other senders out and tells
+		 * of a closed port */
+		pyzor_request(op, digest, s->thread, (long long)time(NULL),
+		    &req);
+		if (connect(s->fd, (struct sockaddr *)&c->srv[i].sa,
+		    c->srv[i].salen) < 0 || send(s->fd, req.data, req.len,
+		    0) < 0) {
+			snprintf(s->diag, sizeof(s->diag), "send: %s",
+			    strerror(errno));
+			log_info("pyzor: %s: send: %s", c->srv[i].name,
+			    strerror(errno));
+			close(s->fd);
+			s->fd = -1;
+			continue;
+		}
+		s->state = PQ_WAIT;
+	}
+	buf_free(&req);
+	return q;
+}
+
+int
+pyzor_pollfds(struct pyzor_query *q, struct pollfd *pfd, int max)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < q->n && n < max; i++)
+		if (q->s[i].state == PQ_WAIT) {
+			pfd[n].fd = q->s[i].fd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			n++;
+		}
+	return n;
+}
+
+void
+pyzor_input(struct pyzor_query *q, int fd)
+{
+	struct pq_srv	*s = NULL;
+	char		 pkt[PZ_PACKET_MAX + 1];
+	ssize_t		 r;
+	size_t		 i;
+	int		 guard;
+
+	for (i = 0; i < q->n; i++)
+		if (q->s[i].fd == fd && q->s[i].state == PQ_WAIT)
+			s = &q->s[i];
+	if (s == NULL)
+		return;
+	/* a bounded number of datagrams a call: a flood cannot hold us */
+	for (guard = 0; guard < 64 && s->state == PQ_WAIT; guard++) {
+		r = recv(fd, pkt, sizeof(pkt), 0);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				return;
+			snprintf(s->diag, sizeof(s->diag), "Socket error while "
+			    "reading response: %s", strerror(errno));
+			s->code = 400;
+			s->state = PQ_FAIL;
+			return;
+		}
+		if ((size_t)r > PZ_PACKET_MAX ||
+		    pyzor_parse_reply(pkt, (size_t)r, s->thread, q->check,
+		    &s->code, s->diag, sizeof(s->diag), &s->count, &s->wl) < 0) {
+			log_debug("pyzor: %s: %zd bytes ignored (not the "
+			    "answer)", q->conf->srv[s - q->s].name, r);
+			continue;
+		}
+		s->state = PQ_ANSWER;
+	}
+}
+
+int
+pyzor_done(struct pyzor_query *q)
+{
+	size_t	 i;
+
+	if (now_mono() >= q->deadline)
+		return 1;
+	for (i = 0; i < q->n; i++)
+		if (q->s[i].state == PQ_WAIT)
+			return 0;
+	return 1;
+}
+
+void
+pyzor_wait(struct pyzor_query *q, double deadline)
+{
+	struct pollfd	 pfd[64];
+	double		 now, until;
+	int		 n, i, ms;
+
+	while (!pyzor_done(q)) {
+		now = now_mono();
+		until = q->deadline < deadline ? q->deadline : deadline;
+		if (now >= until)
+			return;
+		n = pyzor_pollfds(q, pfd, (int)NELEM(pfd));
+		ms = (int)((until - now) * 1000) + 1;
+		if (poll(pfd, (nfds_t)n, ms) < 0 && errno != EINTR) {
+			log_warn("pyzor: poll: %s", strerror(errno));
+			return;
+		}
+		for (i = 0; i < n; i++)
+			if (pfd[i].revents != 0)
+				pyzor_input(q, pfd[i].fd);
+	}
+}
+
+int
+pyzor_result(struct pyzor_query *q, long *count, long *wl, struct buf *err)
+{
+	size_t	 i;
+	int	 ok = 0;
+
+	*count = *wl = 0;
+	for (i = 0; i < q->n; i++) {
+		struct pq_srv *s = &q->s[i];
+		const char *name = q->conf->srv[i].name;
+
+		if (s->state == PQ_ANSWER && s->code == 200) {
+			ok++;
+			/* saturated: a hostile server cannot overflow */
+			*count = *count > 1000000000L ? *count : *count +
+			    (s->count > 1000000000L ? 1000000000L : s->count);
+			*wl = *wl > 1000000000L ? *wl : *wl +
+			    (s->wl > 1000000000L ? 1000000000L : s->wl);
+			continue;
+		}
+		if (err == NULL)
+			continue;
+		if (err->len > 0)
+			buf_adds(err, "; ");
+		if (s->state == PQ_ANSWER)
+			buf_addf(err, "%s: %d %s", name, s->code, s->diag);
+		else if (s->state == PQ_WAIT)
+			buf_addf(err, "%s: timeout", name);
+		else
+			buf_addf(err, "%s: %s", name, s->diag);
+	}
+	return ok;
+}
+
+/*
+ * pyzor_server_result - server i of q for a client that prints each
+ * (sapyzor): its name; state 1 answered (code, diag, counts), 0 no
+ * answer in time, -1 failed (diag says why); -2 past the end
+ */
+int
+pyzor_server_result(const struct pyzor_query *q, size_t i, const char **name,
+    int *code, const char **diag, long *count, long *wl)
+{
+	const struct pq_srv *s;
+
+	if (i >= q->n)
+		return -2;
+	s = &q->s[i];
+	*name = q->conf->srv[i].name;
+	*code = s->code;
+	*diag = s->diag;
+	*count = s->count;
+	*wl = s->wl;
+	return s->state == PQ_ANSWER ? 1 : s->state == PQ_WAIT ? 0 : -1;
+}
+
+void
+pyzor_free(struct pyzor_query *q)
+{
+	size_t	 i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < q->n; i++)
+		if (q->s[i].fd >= 0)
+			close(q->s[i].fd);
+	xfree(q->s);
+	xfree(q);
+}
+
+int
+pyzor_hit(const struct pyzor_conf *c, long count, long wl)
+{
+	double	 wl_limit;
+
+	/* an empty body and the like give huge counts: SpamAssassin
+	 * ignores them */
+	if (count >= 1000000 || wl >= 10000)
+		return 0;
+	wl_limit = wl >= c->wl_min ? count * c->wl_factor : 0;
+	if (wl_limit != 0 && wl >= wl_limit)
+		return 0;
+	return count >= c->count_min;
+}
