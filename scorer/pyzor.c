@@ -1338,6 +1338,8 @@ content_charset(struct pzd *d, const struct part *m, struct ustr *out)
 
 	out->n = 0;
 	if ((rc = get_param(m, "charset", &pv)) <= 0) {
+		if (rc < 0)
+			crash(d, "charset parameters");
 		pval_free(&pv);
 		return rc;
 	}
