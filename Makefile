@@ -34,7 +34,7 @@ CFLAGS	+= -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -I/usr/include/libexttextcat $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
-LDLIBS	:= -lbsd -lmd -lpcre2-8 -larchive -lcares -pthread
+LDLIBS	:= -lbsd -lpcre2-8 -lpcre2-32 -lmd -larchive -lcares -pthread
 
 LIB_SRC	:= $(filter-out %_test.c,$(wildcard lib/*.c))
 LIB_OBJ	:= $(LIB_SRC:%.c=$(O)/%.o)

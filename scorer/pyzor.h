@@ -4,8 +4,9 @@
  * asynchronous so a message's Pyzor query runs while its rules do.
  *
  * Exports struct pyzor_conf, struct pyzor_query, pyzor_digest,
- * pyzor_conf_new, pyzor_conf_free, pyzor_start, pyzor_pollfds,
- * pyzor_input, pyzor_done, pyzor_wait, pyzor_result, pyzor_free,
+ * pyzor_predigest, pyzor_conf_new, pyzor_conf_free, pyzor_start,
+ * pyzor_pollfds, pyzor_input, pyzor_done, pyzor_wait, pyzor_result,
+ * pyzor_server_result, pyzor_free, pyzor_request, pyzor_parse_reply,
  * pyzor_hit.  The server answers are hostile; the configuration trusted.
  * See pyzor.c.
  */
@@ -26,6 +27,11 @@ struct pyzor_query;
  * prints it; 0, or -1 when pyzor would have no digest for it
  */
 int		 pyzor_digest(const char *msg, size_t len, char out[41]);
+/*
+ * pyzor_predigest - the lines the digest is made of, each ended by
+ * "\n", as "pyzor predigest" prints them; 0, or -1 as pyzor_digest
+ */
+int		 pyzor_predigest(const char *msg, size_t len, struct buf *lines);
 
 /*
  * pyzor_conf_new - servers ("host:port", separated by spaces or commas;
@@ -61,6 +67,27 @@ void		 pyzor_wait(struct pyzor_query *, double deadline);
 int		 pyzor_result(struct pyzor_query *, long *count, long *wl,
 		    struct buf *err);
 void		 pyzor_free(struct pyzor_query *);
+/*
+ * pyzor_server_result - server i of a query, for a client that prints
+ * each (sapyzor): 1 answered (code, diag, Count, WL-Count), 0 no
+ * answer yet, -1 failed (diag says why), -2 no server i
+ */
+int		 pyzor_server_result(const struct pyzor_query *, size_t i,
+		    const char **name, int *code, const char **diag,
+		    long *count, long *wl);
+
+/*
+ * pyzor_request - the datagram pyzor 1.0 sends for op as the anonymous
+ * user (Op, Op-Digest, Op-Spec for report and whitelist, Thread, PV
+ * 2.1, User, Time, Sig); pyzor_parse_reply - read an answer: 0 when it
+ * is the answer to thread (Code 100-999, Diag, PV, Thread; Count and
+ * WL-Count on a 200 when check), -1 otherwise
+ */
+void		 pyzor_request(const char *op, const char *digest,
+		    unsigned thread, long long when, struct buf *out);
+int		 pyzor_parse_reply(const char *, size_t, unsigned thread,
+		    int check, int *code, char *diag, size_t diagsz,
+		    long *count, long *wl);
 
 /*
  * pyzor_hit - SpamAssassin's PYZOR_CHECK decision on summed counts:
