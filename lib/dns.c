@@ -328,7 +328,7 @@ static int
 parse_txt(const unsigned char *abuf, int alen, struct dns_answer *ans)
 {
 	struct ares_txt_ext *list = NULL, *t;
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, b1 = BUF_INIT;
 	int rc, n = 0;
 
 	rc = ares_parse_txt_reply_ext(abuf, alen, &list);
@@ -337,6 +337,7 @@ parse_txt(const unsigned char *abuf, int alen, struct dns_answer *ans)
 	if (rc != ARES_SUCCESS)
 		return DNS_FAIL;
 	ans->txt = xcalloc(DNS_MAX_RR + 1, sizeof(*ans->txt));
+	ans->txt1 = xcalloc(DNS_MAX_RR + 1, sizeof(*ans->txt1));
 	for (t = list; t; t = t->next) {
 		if (t->record_start) {
 			if (n > 0)
@@ -344,6 +345,9 @@ parse_txt(const unsigned char *abuf, int alen, struct dns_answer *ans)
 			if (n == DNS_MAX_RR)
 				break;
 			n++;
+			buf_reset(&b1);
+			txt_add(&b1, t->txt, t->length);
+			ans->txt1[n - 1] = buf_steal(&b1);
 		}
 		if (n > 0)
 			txt_add(&b, t->txt, t->length);
@@ -351,6 +355,7 @@ parse_txt(const unsigned char *abuf, int alen, struct dns_answer *ans)
 	if (n > 0 && ans->txt[n - 1] == NULL)
 		ans->txt[n - 1] = buf_steal(&b);
 	buf_free(&b);
+	buf_free(&b1);
 	ares_free_data(list);
 	ans->n = n;
 	return DNS_OK;
@@ -379,9 +384,12 @@ answered(void *arg, int st, int timeouts, unsigned char *abuf, int alen)
 	q->cb(q->arg, q->name, &ans);
 	xfree(ans.a);
 	if (ans.txt)
-		for (i = 0; i < ans.n; i++)
+		for (i = 0; i < ans.n; i++) {
 			xfree(ans.txt[i]);
+			xfree(ans.txt1[i]);
+		}
 	xfree(ans.txt);
+	xfree(ans.txt1);
 	xfree(q->name);
 	xfree(q);
 }

@@ -24,6 +24,7 @@ struct seen {
 	int	 status, n;
 	char	 first[256];	/* first address or TXT string */
 	char	 second[256];
+	char	 first1[256];	/* first string of the first TXT record */
 };
 
 static void
@@ -42,6 +43,7 @@ record(void *arg, const char *name, const struct dns_answer *a)
 	}
 	if (a->type == DNS_T_TXT && a->n > 0) {
 		snprintf(s->first, sizeof(s->first), "%s", a->txt[0]);
+		snprintf(s->first1, sizeof(s->first1), "%s", a->txt1[0]);
 		if (a->n > 1)
 			snprintf(s->second, sizeof(s->second), "%s",
 			    a->txt[1]);
@@ -77,6 +79,7 @@ test_answers(struct dns *d, struct dnstest *srv)
 	TEST_IS_INT(s.n, 2, "TXT: two records");
 	TEST_IS_STR(s.first, "listed in bl.test", "TXT: strings joined");
 	TEST_IS_STR(s.second, "second", "TXT: second record");
+	TEST_IS_STR(s.first1, "listed in ", "TXT: first string alone");
 
 	ask(d, "3.0.0.127.bl.test", DNS_T_A, &s);
 	TEST_IS_INT(s.status, DNS_NXDOMAIN, "NXDOMAIN");
