@@ -36,6 +36,9 @@ struct dns_answer {
 	char		**txt;		/* DNS_T_TXT: n strings (the
 					   character-strings of a record
 					   joined), NUL-terminated */
+	char		**txt1;		/* DNS_T_TXT: the first
+					   character-string of each record
+					   alone (Postfix's reading) */
 };
 
 typedef void	(*dns_cb)(void *arg, const char *name,

@@ -377,7 +377,7 @@ log_disconnect(struct smtpd_session *s)
 	buf_free(&b);
 }
 
-/* session_init - a new session on fd; no DNS lookups */
+/* session_init - a new session on fd; no DNS lookups yet */
 static void
 session_init(struct smtpd_session *s, int fd)
 {
@@ -402,6 +402,7 @@ session_init(struct smtpd_session *s, int fd)
 static void
 session_free(struct smtpd_session *s)
 {
+	smtpd_restrict_end(s);
 	smtpd_reset(s);
 	xfree(s->helo);
 	buf_free(&s->line);
@@ -416,6 +417,8 @@ on_client(int fd)
 
 	session_init(&s, fd);
 	log_info("connect from %s[%s]", s.name, s.addr);
+	/* the DNS lists are asked now, answered while the client talks */
+	smtpd_restrict_start(&s);
 	smtpd_reply(&s, "220 %s", cf->smtpd_banner);
 	session_loop(&s);
 	netio_flush(&s.io);

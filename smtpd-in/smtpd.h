@@ -5,6 +5,7 @@
  *               RSET, NOOP, VRFY, QUIT, replies and logging
  * smtpd_cmd.c   MAIL, RCPT and XFORWARD: arguments and ESMTP parameters
  * smtpd_data.c  DATA: the queue file from qmgr, the message, the commit
+ * restrict.c    smtpd_client_restrictions: mynetworks, DNS lists
  *
  * Exports struct smtpd_session and the smtpd_* functions below.  All
  * input comes from one SMTP/LMTP client (hostile); the process runs
@@ -24,6 +25,8 @@ enum {
 	SMTPD_QUIT, SMTPD_UNKNOWN, SMTPD_NCMD
 };
 
+struct smtpd_restrict;
+
 struct smtpd_session {
 	struct netio	 io;
 	char		 addr[64];	/* client address, numeric */
@@ -41,6 +44,7 @@ struct smtpd_session {
 	int		 quit;		/* end the session after this */
 	struct buf	 line;		/* the command line being handled */
 	int		 ok[SMTPD_NCMD], total[SMTPD_NCMD];
+	struct smtpd_restrict *rs;	/* client restrictions, or NULL */
 };
 
 /* smtpd.c */
@@ -59,6 +63,11 @@ void		 smtpd_mail(struct smtpd_session *, char *);
 void		 smtpd_rcpt(struct smtpd_session *, char *);
 void		 smtpd_xforward(struct smtpd_session *, char *);
 void		 smtpd_xforward_reset(struct smtpd_session *);
+
+/* restrict.c */
+void		 smtpd_restrict_start(struct smtpd_session *);
+const char	*smtpd_restrict_check(struct smtpd_session *);
+void		 smtpd_restrict_end(struct smtpd_session *);
 
 /* smtpd_data.c */
 void		 smtpd_data(struct smtpd_session *, char *);

@@ -334,6 +334,7 @@ void
 smtpd_rcpt(struct smtpd_session *s, char *arg)
 {
 	struct buf params = BUF_INIT;
+	const char *refusal;
 	char *addr, *rest;
 
 	if (s->env.sender == NULL) {
@@ -344,6 +345,8 @@ smtpd_rcpt(struct smtpd_session *s, char *arg)
 		smtpd_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
 	else if (*addr == '\0' || !valid_addr(addr))
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
+	else if ((refusal = smtpd_restrict_check(s)) != NULL)
+		policy_reject(s, addr, refusal);
 	else if (s->env.nrcpt >= cf->smtpd_recipient_limit)
 		policy_reject(s, addr, "452 4.5.3 Error: too many recipients");
 	else if (parse_params(s, rest, rcpt_params, NELEM(rcpt_params),
