@@ -433,20 +433,20 @@ dns_pollfds(struct dns *d, struct pollfd *pfd, int max, int *timeout_ms)
 {
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 	struct timeval tv, *tvp;
-	int bits, i, n = 0;
+	unsigned bits, rd, wr;
+	int i, n = 0;
 
-	bits = ares_getsock(d->ch, socks, ARES_GETSOCK_MAXNUM);
+	/* c-ares's own bit macros shift into the sign bit: done unsigned */
+	bits = (unsigned)ares_getsock(d->ch, socks, ARES_GETSOCK_MAXNUM);
 	for (i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
-		if (!ARES_GETSOCK_READABLE(bits, i) &&
-		    !ARES_GETSOCK_WRITABLE(bits, i))
+		rd = bits >> i & 1;
+		wr = bits >> (i + ARES_GETSOCK_MAXNUM) & 1;
+		if (!rd && !wr)
 			continue;
 		pfd[n].fd = socks[i];
-		pfd[n].events = 0;
+		pfd[n].events = (short)((rd ? POLLIN : 0) |
+		    (wr ? POLLOUT : 0));
 		pfd[n].revents = 0;
-		if (ARES_GETSOCK_READABLE(bits, i))
-			pfd[n].events |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bits, i))
-			pfd[n].events |= POLLOUT;
 		n++;
 	}
 	if (timeout_ms) {
