@@ -644,7 +644,8 @@ raw_header(const char *msg, size_t hlen, const char *name, struct buf *out)
 /*
  * bayes_msgid - the key a learned message is remembered under: as
  * SpamAssassin's generated id, the SHA-1 of the last To, the last Date
- * (each with a newline) and the hex SHA-1 of the body (CRLF as LF)
+ * (each with a newline) and the hex SHA-1 of the body (CRLF as LF, the
+ * line ends at its end left out)
  */
 void
 bayes_msgid(const char *msg, size_t len, char out[41])
@@ -670,6 +671,10 @@ bayes_msgid(const char *msg, size_t len, char out[41])
 		}
 		hlen = i + 1;
 	}
+	/* trailing line ends do not count: a message from an mbox (whose
+	 * separator adds an empty line) is the same as its file */
+	while (len > body && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		len--;
 	SHA1Init(&c);
 	for (i = body; i < len; i++) {
 		if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n')

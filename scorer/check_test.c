@@ -135,12 +135,13 @@ hit(const struct saconf *c, const struct check_result *r, const char *name)
 static void
 test_types(void)
 {
-	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct check_opts o = { .match_limit = 100000, .depth_limit = 10000 };
 	struct saconf *c = load(rules);
 	struct checker *ck;
 	struct check_result r;
 	struct buf b = BUF_INIT;
 	struct saconf_rule *e;
+	double v;
 
 	ck = check_new(c, &o);
 	check_message(ck, msg, sizeof(msg) - 1, NULL, &r);
@@ -193,12 +194,24 @@ test_types(void)
 	    "not implemented: E_NONE") != NULL, "disabled rules by reason");
 	check_free(ck);
 
-	/* score set 3 */
+	/* score set 1, and 3 without a Bayes store: a message drops the
+	 * Bayes bit as SpamAssassin does when Bayes cannot scan */
+	o.score_set = 1;
+	ck = check_new(c, &o);
+	check_message(ck, msg, sizeof(msg) - 1, NULL, &r);
+	v = r.score;
+	TEST_OK(r.score_set == 1 && v > 7.62 && v < 7.63, "score set 1: %.3f",
+	    v);
+	check_result_free(&r);
+	check_free(ck);
 	o.score_set = 3;
 	ck = check_new(c, &o);
 	check_message(ck, msg, sizeof(msg) - 1, NULL, &r);
-	TEST_OK(r.score > 9.62 && r.score < 9.64, "score set 3: %.3f",
-	    r.score);
+	TEST_OK(r.score_set == 1 && r.score == v, "score set 3 without Bayes: "
+	    "set %d, %.3f", r.score_set, r.score);
+	TEST_OK(r.bayes < 0 && r.autolearn == CHECK_AL_DISABLED,
+	    "no Bayes: no probability, autolearn=%s",
+	    check_autolearn_name(r.autolearn));
 	check_result_free(&r);
 	check_free(ck);
 	buf_free(&b);
@@ -222,7 +235,7 @@ test_hostile(void)
 	    "score OK_DEEP 1\n"
 	    "rawbody OK_RAW /zzz/\n"
 	    "score OK_RAW 1\n";
-	struct check_opts o = { 0, 20000, 1000, 0, 0 };
+	struct check_opts o = { .match_limit = 20000, .depth_limit = 1000 };
 	struct saconf *c = load(cf);
 	struct checker *ck = check_new(c, &o);
 	struct check_result r;
@@ -304,7 +317,8 @@ test_tags(void)
 	static const char m[] =
 	    "To: Bob <bob.x@example.com>\r\nSubject: s\r\n\r\n"
 	    "see http://www.example.net/login?email=bob.x@example.com\r\n";
-	struct check_opts o = { 0, 100000, 10000, 0, 1 };
+	struct check_opts o = { .match_limit = 100000, .depth_limit = 10000,
+	    .capture_tags = 1 };
 	struct saconf *c = load(cf);
 	struct checker *ck = check_new(c, &o);
 	struct check_result r;
@@ -331,7 +345,7 @@ static void
 test_large(void)
 {
 	struct buf cf = BUF_INIT;
-	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct check_opts o = { .match_limit = 100000, .depth_limit = 10000 };
 	struct saconf *c;
 	struct checker *ck;
 	struct check_result r;
@@ -376,7 +390,7 @@ test_mimeheader(void)
 	    "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
 	    "--b\r\nContent-Type: application/zip;\r\n"
 	    " name=\"=?utf-8?Q?caf=C3=A9?=.zip\"\r\n\r\nUEsDBA==\r\n--b--\r\n";
-	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct check_opts o = { .match_limit = 100000, .depth_limit = 10000 };
 	struct saconf *c = load(cf);
 	struct checker *ck = check_new(c, &o);
 	struct check_result r;
@@ -404,7 +418,7 @@ test_networks(void)
 	    "\tby mail.example.org (Postfix) with ESMTP id 4AB12C3D\r\n"
 	    "\tfor <bob@example.org>; Thu, 26 Nov 2026 10:12:44 +0100 (CET)\r\n"
 	    "Subject: s\r\n\r\nhi\r\n";
-	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct check_opts o = { .match_limit = 100000, .depth_limit = 10000 };
 	struct buf cf = BUF_INIT;
 	struct saconf *c;
 	struct checker *ck;
@@ -468,7 +482,7 @@ test_literals(void)
 	    "Subject: s\r\n\r\n"
 	    "Hello World, the Quick brown fox {jumps} over 12 lazy dogs.\r\n"
 	    "second: ab{,3}cd end\r\n";
-	struct check_opts o = { 0, 100000, 10000, 0, 0 };
+	struct check_opts o = { .match_limit = 100000, .depth_limit = 10000 };
 	struct buf cf = BUF_INIT, name = BUF_INIT;
 	struct saconf *c;
 	struct checker *ck;

@@ -804,7 +804,8 @@ serve_spamd(int fd)
 	int rc = SPAMD_NEED_MORE, eof = 0;
 	struct pollfd pfd;
 
-	d = spamd_decoder_new((long long)cf->score_max_size * 20, 0);
+	d = spamd_decoder_new((long long)cf->score_max_size * 20,
+	    cf->spamd_allow_tell);
 	for (;;) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -837,6 +838,8 @@ serve_spamd(int fd)
 			rc = spamd_finish(d, &req);
 		if (rc == SPAMD_ERROR) {
 			spamd_reply_error(&out, d);
+			log_info("spamd: request refused: %.*s", (int)strcspn(
+			    buf_str(&out), "\r\n"), buf_str(&out));
 			write_all(fd, out.data, out.len);
 			break;
 		}

@@ -61,6 +61,7 @@ ms_scorer ms "$T/local.cf"
 ms_conf ms "spam_network_tests = yes" "dns_servers = 127.0.0.1:$P_DNS" \
 	"pyzor_servers = 127.0.0.1:$P_PYZ" "dns_timeout = 3s" "pyzor_timeout = 2s"
 ok "mailsift starts with network tests on" ms_start ms
+wait_for "a scorer has loaded its rules" 300 grep -q "rules from" "$T/ms/mailsift.log"
 like "$(grep 'rules from' "$T/ms/mailsift.log" | head -1)" 'score set [13] .*network tests on' \
 	"the scorer uses a network score set"
 SEND="$PYTHON $MS_TOOLS/smtpsend.py --port $P_F"
@@ -102,6 +103,7 @@ Have a look at $3 for the details of this week's selection.
 
 Regards
 EOF
+	sed -i 's/$/\r/' "$1"
 }
 
 # --- 1. DNS lists ------------------------------------------------------

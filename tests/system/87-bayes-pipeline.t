@@ -5,7 +5,8 @@
 # mailsiftctl learn spam|ham from a Maildir and an mbox, bayes stats,
 # forget; the store owned by mail_owner; once 200 spam and 200 ham are
 # learned, corpus spam gets BAYES_9x and ham BAYES_0x in the pipeline's
-# X-Spam-Status; spamc -L ham / forget through spamd_listen (TELL).
+# X-Spam-Status; spamc -L ham / forget through spamd_listen (TELL, with
+# spamd_allow_tell).  sa_tag_level -999: every message gets X-Spam-Status.
 . "$(dirname "$0")/../lib.sh"
 ms_tmpdir
 [ -d /usr/share/spamassassin ] || skip_all "no SpamAssassin rules (spamassassin package)"
@@ -28,8 +29,9 @@ score MS_AL_HAM -5
 EOF
 ms_scorer ms "$T/local.cf"
 ms_master ms "\$spamd_listen inet n y n - 2 scorer"
-ms_conf ms "spamd_listen = 127.0.0.1:$P_D"
+ms_conf ms "spamd_listen = 127.0.0.1:$P_D" "spamd_allow_tell = yes" "sa_tag_level = -999"
 ok "mailsift starts with Bayes on (the tutorial's local.cf)" ms_start ms
+wait_for "a scorer has loaded its rules" 300 grep -q "rules from" "$T/ms/mailsift.log"
 like "$(grep 'rules from' "$T/ms/mailsift.log" | head -1)" 'score set 2 \(Bayes on' \
 	"the scorer opened the Bayes store"
 SEND="$PYTHON $MS_TOOLS/smtpsend.py --port $P_F"
@@ -63,7 +65,7 @@ wait_for "the scorer learned it after answering" 100 bash -c \
 	"[ \"\$('$MS_BIN/mailsiftctl' -c '$T/ms/conf' bayes stats | sed -n 's/^messages learned as spam: *//p')\" = 1 ]"
 probe "$T/al-ham.eml" "autolearn-probe-ham notes" "see you on Tuesday"
 deliver "$T/al-ham.eml"
-like "$(status)" '^No, .*autolearn=ham' "a score under 0.1: autolearn=ham"
+like "$(status)" '^No, score=-.*autolearn=ham' "a score under 0.1: autolearn=ham"
 wait_for "the ham learned" 100 bash -c \
 	"[ \"\$('$MS_BIN/mailsiftctl' -c '$T/ms/conf' bayes stats | sed -n 's/^messages learned as ham: *//p')\" = 1 ]"
 probe "$T/al-no.eml" "autolearn-probe-spam only" "nothing in the body"
@@ -84,9 +86,12 @@ for f in $(tools_list train spam-1 spam-2 | head -300); do
 	i=$((i + 1))
 	cp "$f" "$T/spam/cur/$i.mail:2,S"
 done
-for f in $(tools_list train easy-ham-1 easy-ham-2 hard-ham-1 | head -205); do
+for f in $(tools_list train easy-ham-1 easy-ham-2 hard-ham-1 | head -260); do
+	# some corpus files lack their mbox From line
+	head -c 5 "$f" | grep -q '^From ' || echo "From corpus Thu Jan  1 00:00:00 2002"
 	cat "$f"
-	echo
+	[ -z "$(tail -c 1 "$f")" ] || echo	# the last line ended
+	echo					# the mbox separator
 done > "$T/ham.mbox"
 chmod 600 "$T/ham.mbox"	# root's file: mailsiftctl reads it, not salearn
 out=$(ms_ctl ms learn spam "$T/spam" 2>&1)
@@ -95,13 +100,13 @@ like "$out" 'learned' "it says what it learned: $(echo "$out" | tail -1)"
 ok "mailsiftctl learn ham MBOX (a file only root can read)" ms_ctl ms learn ham "$T/ham.mbox"
 stats=$(ms_ctl ms bayes stats)
 like "$stats" 'messages learned as spam: *2[0-9][0-9]' "bayes stats: over 200 spam (of 300: corpus duplicates count once)"
-like "$stats" 'messages learned as ham: *20[0-9]' "bayes stats: about 205 ham"
+like "$stats" 'messages learned as ham: *2[0-9][0-9]' "bayes stats: over 200 ham (of 260)"
 like "$stats" 'verdicts given: *yes' "enough learned for verdicts"
 is "$(find "$T/ms/data/bayes" -type f ! -user nobody | wc -l)" 0 "the store still belongs to mail_owner only"
 before=$(count ham)
 ok "mailsiftctl learn ham: the same mbox again" ms_ctl ms learn ham "$T/ham.mbox"
 is "$(count ham)" "$before" "learning the same messages twice: counts unchanged"
-f1=$(tools_list train easy-ham-1 | head -1)
+f1=$(tools_list train easy-ham-1 easy-ham-2 hard-ham-1 | head -1)
 ok "mailsiftctl forget FILE" ms_ctl ms forget "$f1"
 is "$(count ham)" "$((before - 1))" "forget: one ham less"
 ms_ctl ms learn ham "$f1" >/dev/null
