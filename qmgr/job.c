@@ -59,7 +59,10 @@ static void job_deliver(struct job *);
 static void job_reply(struct job *);
 static void job_maybe_free(struct job *);
 
-/* job_count - jobs in flight */
+/*
+ * job_count - jobs in flight, including those waiting for the fsync of
+ * active/ (a draining qmgr must not exit under them)
+ */
 int
 job_count(void)
 {
@@ -67,6 +70,8 @@ job_count(void)
 	int n = 0;
 
 	for (j = jobs; j; j = j->next)
+		n++;
+	for (j = syncq; j; j = j->next)
 		n++;
 	return n;
 }
