@@ -92,7 +92,6 @@
 #define MS_FW_S		0.3
 #define MS_MIN_STRENGTH	0.05
 #define MS_N_SIGNIFICANT	150
-#define MS_LOGIT_T	0
 
 #define TOK_VALLEN	12	/* spam, ham, atime: 3 x uint32 LE */
 #define VARS_N		10
@@ -130,8 +129,6 @@ struct bayes {
 	double			 fw_s;		/* Robinson's s */
 	double			 min_strength;	/* |p - .5| to count */
 	int			 max_sig;	/* tokens combined at most */
-	double			 logit_t;	/* 0: chi-square, else the
-						   logistic's temperature */
 	int			 style_warned;	/* style_warn said it */
 };
 
@@ -326,12 +323,10 @@ style_params(struct bayes *b)
 		b->fw_s = FW_S;
 		b->min_strength = MIN_STRENGTH;
 		b->max_sig = N_SIGNIFICANT;
-		b->logit_t = 0;
 	} else {
 		b->fw_s = MS_FW_S;
 		b->min_strength = MS_MIN_STRENGTH;
 		b->max_sig = MS_N_SIGNIFICANT;
-		b->logit_t = MS_LOGIT_T;
 	}
 }
 
@@ -1035,27 +1030,6 @@ bayes_combine(uint64_t ns, uint64_t nh, const double *p, int n)
 	return ((S - H) + 1.0) / 2.0;
 }
 
-/*
- * logit_combine - the mailsift style's alternative: the sum of the
- * tokens' log odds, divided by t (they are far from independent),
- * through the logistic function
- */
-static double
-logit_combine(const double *p, int n, double t)
-{
-	double l = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		l += log(p[i] / (1.0 - p[i]));
-	l /= t;
-	if (l > 700)
-		l = 700;
-	if (l < -700)
-		l = -700;
-	return 1.0 / (1.0 + exp(-l));
-}
-
 /* token_prob - Robinson-smoothed probability of a token with strength
  * fw_s, or -1 when it is too rare to count */
 static double
@@ -1189,10 +1163,7 @@ classify_once(struct bayes *b, const struct bayestok *t, time_t atime,
 	p = xreallocarray(NULL, n, sizeof(*p));
 	for (k = 0; k < n; k++)
 		p[k] = s[k].p;
-	if (b->logit_t > 0)
-		*prob = logit_combine(p, n, b->logit_t);
-	else
-		*prob = bayes_combine(v[V_NSPAM], v[V_NHAM], p, n);
+	*prob = bayes_combine(v[V_NSPAM], v[V_NHAM], p, n);
 	xfree(p);
 	touch(b, t, s, n, atime);
 	xfree(s);

@@ -39,6 +39,12 @@
  *
  * Caps as SpamAssassin's: 50000 body, 50000 invisible, 10000 URI and
  * 10000 header tokens (checked after each line or field).
+ *
+ * bayes_token_style mailsift (not SpamAssassin's) adds, in the visible
+ * and invisible body, a token "2:A B" (under the source's prefix) for
+ * each two neighbouring words of a line, A and B as their final token
+ * form; dropped words (short, stopwords) are skipped over, lines not
+ * crossed.  Pairs do not count against the caps (one per word at most).
  */
 #include <pthread.h>
 #include <stdint.h>

@@ -63,7 +63,8 @@ void	bayestok_conf_init(struct bayestok_conf *);
 /*
  * bayestok_conf_setting - one bayes_* line (bayes_max_token_length,
  * bayes_token_sources, bayes_ignore_header, bayes_stopword_languages,
- * bayes_stopword_XX, bayes_token_style) or network line (trusted_networks ...): 1 used,
+ * bayes_stopword_XX, bayes_token_style) or network line
+ * (trusted_networks ...): 1 used,
  * 0 not one of them, -1 a bad value (reason in err)
  */
 int	bayestok_conf_setting(struct bayestok_conf *, const char *,
