@@ -49,6 +49,15 @@
  * 150 strongest by |f - .5|, those at .346 or more; chi-square
  * combining with the class priors; no verdict below
  * bayes_min_spam_num / bayes_min_ham_num (200 each).
+ *
+ * bayes_token_style mailsift (bayestok.c adds body word pairs) combines
+ * differently: Robinson's s is 0.3 (a token seen in three messages no
+ * longer counts as near-certain) and every token at .05 or more from
+ * .5 may be among the 150, which together keep far fewer messages at
+ * chi-square's undecided .5 (doc/bayes-notes.md has the measurements).
+ * The style of a store's tokens is recorded in vars.db (a tenth field;
+ * stores without it hold sa tokens); a store is used only under the
+ * style it was built with, unless it is empty.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -79,9 +88,14 @@
 #define FW_X		0.538	/* Robinson's x: prior of an unseen token */
 #define MIN_STRENGTH	0.346	/* |p - .5| a token needs to count */
 #define N_SIGNIFICANT	150	/* tokens combined at most */
+/* the mailsift style's (see doc/bayes-notes.md) */
+#define MS_FW_S		0.3
+#define MS_MIN_STRENGTH	0.05
+#define MS_N_SIGNIFICANT	150
 
 #define TOK_VALLEN	12	/* spam, ham, atime: 3 x uint32 LE */
-#define VARS_N		9
+#define VARS_N		10
+#define E_STYLE		(-30000)	/* not a Berkeley DB error code */
 #define STORE_VERSION	1
 
 #define LOCK_TIMEOUT_US	5000000	/* a lock held by a dead process */
@@ -94,7 +108,8 @@
 /* vars.db: the single record's fields */
 enum {
 	V_VERSION, V_NSPAM, V_NHAM, V_NTOKENS, V_OLDEST, V_NEWEST,
-	V_LAST_EXPIRE, V_LAST_REDUCE, V_EXPIRE_RUNNING
+	V_LAST_EXPIRE, V_LAST_REDUCE, V_EXPIRE_RUNNING,
+	V_STYLE		/* BAYESTOK_* of the tokens; absent (0): sa */
 };
 
 struct bayes {
@@ -110,6 +125,11 @@ struct bayes {
 	int			 auto_expire;
 	uint64_t		 max_db_size;
 	unsigned		 writes;	/* since the last checkpoint */
+	/* combining, by style */
+	double			 fw_s;		/* Robinson's s */
+	double			 min_strength;	/* |p - .5| to count */
+	int			 max_sig;	/* tokens combined at most */
+	int			 style_warned;	/* style_warn said it */
 };
 
 /* --- little-endian records --------------------------------------------- */
@@ -295,6 +315,21 @@ num(const char *key, const char *v, long long *out)
 	return 1;
 }
 
+/* style_params - the combining that goes with the token style */
+static void
+style_params(struct bayes *b)
+{
+	if (b->tc.style == BAYESTOK_SA) {
+		b->fw_s = FW_S;
+		b->min_strength = MIN_STRENGTH;
+		b->max_sig = N_SIGNIFICANT;
+	} else {
+		b->fw_s = MS_FW_S;
+		b->min_strength = MS_MIN_STRENGTH;
+		b->max_sig = MS_N_SIGNIFICANT;
+	}
+}
+
 /* settings - the bayes_* lines and the network lines */
 static void
 settings(struct bayes *b, const struct saconf_settings *set)
@@ -344,6 +379,7 @@ settings(struct bayes *b, const struct saconf_settings *set)
 	}
 	bayestok_conf_finish(&b->tc);
 	buf_free(&err);
+	style_params(b);
 }
 
 /* bayes_open - open (creating when missing) the store in dir */
@@ -418,6 +454,7 @@ vars_get(struct bayes *b, DB_TXN *txn, uint64_t v[VARS_N], uint32_t fl)
 	rc = b->var->get(b->var, txn, &k, &d, fl);
 	if (rc == DB_NOTFOUND) {
 		v[V_VERSION] = STORE_VERSION;
+		v[V_STYLE] = (uint64_t)b->tc.style;
 		return 0;
 	}
 	if (rc != 0)
@@ -706,6 +743,36 @@ bayes_msgid(const char *msg, size_t len, char out[41])
 #define OP_HAM		0
 #define OP_FORGET	2
 
+static const char *const style_name[] = { "sa", "mailsift" };
+
+/* style_ok - may a store with counts v be used with our token style?
+ * (an empty one takes any) */
+static int
+style_ok(const struct bayes *b, const uint64_t v[VARS_N])
+{
+	if (v[V_NSPAM] == 0 && v[V_NHAM] == 0 && v[V_NTOKENS] == 0)
+		return 1;
+	return v[V_STYLE] == (uint64_t)b->tc.style;
+}
+
+/* style_warn - say why a store of another token style is refused */
+static void
+style_warn(struct bayes *b, const char *what)
+{
+	uint64_t v[VARS_N];
+	const char *have = "unknown";
+
+	if (b->style_warned)
+		return;		/* once per handle */
+	b->style_warned = 1;
+	if (vars_get(b, NULL, v, 0) == 0 && v[V_STYLE] < 2)
+		have = style_name[v[V_STYLE]];
+	log_warn("bayes: %s: %s refused: the store holds tokens of "
+	    "bayes_token_style %s, the configuration says %s; relearn into "
+	    "an empty store or set bayes_token_style %s", b->dir, what,
+	    have, style_name[b->tc.style], have);
+}
+
 /* apply_txn - one attempt at learning (op) or forgetting a message:
  * BAYES_* or a Berkeley DB error */
 static int
@@ -728,6 +795,10 @@ apply_txn(struct bayes *b, const struct bayestok *t, const char *id,
 	 * deadlocking over the seen and token pages */
 	if ((rc = vars_get(b, txn, v, DB_RMW)) != 0)
 		goto fail;
+	if (!style_ok(b, v)) {
+		rc = E_STYLE;
+		goto fail;
+	}
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
 	k.data = (void *)id;
@@ -812,6 +883,7 @@ apply_txn(struct bayes *b, const struct bayestok *t, const char *id,
 			v[V_OLDEST] = atime;
 	}
 	v[V_VERSION] = STORE_VERSION;
+	v[V_STYLE] = (uint64_t)b->tc.style;
 	if ((rc = vars_put(b, txn, v)) != 0)
 		goto fail;
 	rc = txn->commit(txn, 0);
@@ -858,8 +930,12 @@ apply(struct bayes *b, const struct msgtext *mt, const char *msg,
 			reopened = 1;
 			continue;
 		}
-		log_warn("bayes: %s: %s %s: %s", b->dir,
-		    op == OP_FORGET ? "forget" : "learn", id, db_strerror(rc));
+		if (rc == E_STYLE)
+			style_warn(b, op == OP_FORGET ? "forget" : "learn");
+		else
+			log_warn("bayes: %s: %s %s: %s", b->dir,
+			    op == OP_FORGET ? "forget" : "learn", id,
+			    db_strerror(rc));
 		break;
 	}
 	if (rc == DB_LOCK_DEADLOCK)
@@ -959,18 +1035,27 @@ bayes_combine(uint64_t ns, uint64_t nh, const double *p, int n)
 	return ((S - H) + 1.0) / 2.0;
 }
 
-/* bayes_token_prob - Robinson-smoothed probability of a token, or -1
- * when it is too rare to count */
-double
-bayes_token_prob(uint64_t ns, uint64_t nh, uint32_t s, uint32_t h,
-    int use_hapaxes)
+/* token_prob - Robinson-smoothed probability of a token with strength
+ * fw_s, or -1 when it is too rare to count */
+static double
+token_prob(uint64_t ns, uint64_t nh, uint32_t s, uint32_t h,
+    int use_hapaxes, double fw_s)
 {
 	double p, n = (double)s + (double)h;
 
 	if (n < (use_hapaxes ? 1 : 2) || ns == 0 || nh == 0)
 		return -1;
 	p = ((double)s * nh) / ((double)h * ns + (double)s * nh);
-	return (FW_S * FW_X + n * p) / (FW_S + n);
+	return (fw_s * FW_X + n * p) / (fw_s + n);
+}
+
+/* bayes_token_prob - SpamAssassin's Robinson-smoothed probability of a
+ * token, or -1 when it is too rare to count */
+double
+bayes_token_prob(uint64_t ns, uint64_t nh, uint32_t s, uint32_t h,
+    int use_hapaxes)
+{
+	return token_prob(ns, nh, s, h, use_hapaxes, FW_S);
 }
 
 struct sig {
@@ -1044,6 +1129,10 @@ classify_once(struct bayes *b, const struct bayestok *t, time_t atime,
 		*dbrc = rc;
 		return -1;
 	}
+	if (!style_ok(b, v)) {
+		*dbrc = E_STYLE;
+		return -1;
+	}
 	if (v[V_NSPAM] < (uint64_t)b->min_spam ||
 	    v[V_NHAM] < (uint64_t)b->min_ham || v[V_NSPAM] == 0 ||
 	    v[V_NHAM] == 0)
@@ -1058,8 +1147,8 @@ classify_once(struct bayes *b, const struct bayestok *t, time_t atime,
 			xfree(s);
 			return -1;
 		}
-		s[n].p = bayes_token_prob(v[V_NSPAM], v[V_NHAM], r.spam,
-		    r.ham, b->use_hapaxes);
+		s[n].p = token_prob(v[V_NSPAM], v[V_NHAM], r.spam, r.ham,
+		    b->use_hapaxes, b->fw_s);
 		if (s[n].p < 0)
 			continue;
 		s[n].strength = fabs(s[n].p - 0.5);
@@ -1068,9 +1157,9 @@ classify_once(struct bayes *b, const struct bayestok *t, time_t atime,
 		n++;
 	}
 	qsort(s, n, sizeof(*s), sig_cmp);
-	if (n > N_SIGNIFICANT)
-		n = N_SIGNIFICANT;
-	while (n > 0 && s[n - 1].strength < MIN_STRENGTH)
+	if (n > b->max_sig)
+		n = b->max_sig;
+	while (n > 0 && s[n - 1].strength < b->min_strength)
 		n--;
 	if (n == 0) {
 		xfree(s);
@@ -1111,7 +1200,9 @@ bayes_classify(struct bayes *b, const struct msgtext *mt, const char *msg,
 		if (dbrc != DB_RUNRECOVERY && dbrc != DB_LOCK_DEADLOCK)
 			break;
 	}
-	if (rc < 0)
+	if (rc < 0 && dbrc == E_STYLE)
+		style_warn(b, "classify");
+	else if (rc < 0)
 		log_warn("bayes: %s: classify: %s", b->dir,
 		    dbrc ? db_strerror(dbrc) : "cannot open");
 	bayestok_free(&t);
@@ -1180,6 +1271,8 @@ bayes_stats(struct bayes *b, struct bayes_stats *st)
 	st->db_bytes = dir_bytes(b->dir);
 	st->min_spam = b->min_spam;
 	st->min_ham = b->min_ham;
+	st->style = (int)v[V_STYLE];
+	st->style_ok = style_ok(b, v);
 	return 0;
 }
 

@@ -12,7 +12,11 @@
  * bayes_token_prob.  The messages are hostile; the settings
  * (bayes_* lines of the SpamAssassin configuration) trusted.  A process
  * killed at any point leaves a database the next bayes_open opens
- * without manual recovery.  See bayes.c.
+ * without manual recovery.  bayes_token_style sa (the default) is
+ * SpamAssassin's classifier exactly; mailsift adds body word pairs and
+ * combines milder tokens (doc/bayes-notes.md).  A store records the
+ * style of its tokens: learning or classifying under the other style is
+ * refused (logged once per handle) until it is emptied.  See bayes.c.
  */
 #ifndef BAYES_H
 #define BAYES_H
@@ -45,6 +49,8 @@ struct bayes_stats {
 	uint64_t	 last_expire_reduce;	/* tokens it dropped */
 	uint64_t	 db_bytes;	/* files of the environment */
 	int		 min_spam, min_ham;	/* bayes_min_*_num */
+	int		 style;		/* BAYESTOK_* of the stored tokens */
+	int		 style_ok;	/* the configured style may use them */
 };
 
 /*

@@ -4,7 +4,9 @@
  * last two Received, ignored fields, body breakouts, invisible text,
  * URIs, long words), the combining math against values worked out by
  * hand, learn/forget/already/moved counts, the minimum-count gate,
- * expiry, reopening, and a hostile message under a time bound.
+ * expiry, reopening, and a hostile message under a time bound; the
+ * mailsift token style (word pairs of the body, only there) and a
+ * store of one style refused under the other.
  */
 #include <math.h>
 #include <stdio.h>
@@ -167,6 +169,60 @@ test_body_tokens(void)
 	    !has(&t, "wait...what"), "... splits words (and is trimmed)");
 	TEST_OK(!has(&t, "a--b") && !has(&t, "--"), "-- splits words");
 	bayestok_free(&t);
+}
+
+/* has_pair - does t hold any word pair token? */
+static int
+has_pair(const struct bayestok *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strstr(t->text[i], "2:") != NULL &&
+		    strchr(t->text[i], ' ') != NULL)
+			return 1;
+	return 0;
+}
+
+/* test_pairs - bayes_token_style mailsift: pairs of body words */
+static void
+test_pairs(void)
+{
+	const char *msg = "Subject: cheap pills\nFrom: Joe Bloggs <j@x.test>\n"
+	    "Content-Type: text/html\n\n"
+	    "<html><body><p>Hello world. Visit www.Example.com today!</p>\n"
+	    "<p>Mail me now</p><div style=\"display:none\">hidden words "
+	    "here</div></body></html>\n";
+	struct bayestok_conf c;
+	struct buf err = BUF_INIT;
+	struct bayestok sa = tokens(msg, NULL), ms;
+	size_t i, nsa = 0;
+
+	ms = tokens(msg, "bayes_token_style mailsift");
+	TEST_OK(!has_pair(&sa), "sa style: no pairs");
+	TEST_OK(has(&ms, "2:hello Visit"), "pair over a stopword");
+	TEST_OK(has(&ms, "2:Visit www.Example.com") &&
+	    has(&ms, "2:www.Example.com today!"), "pairs of the final words");
+	TEST_OK(!has(&ms, "2:today! mail") && !has(&ms, "2:today mail"),
+	    "no pair across paragraphs");
+	TEST_OK(has(&ms, "2:cheap pills"), "subject (first visible line)");
+	TEST_OK(has(&ms, "I*:2:hidden words"), "invisible text: I*: pairs");
+	TEST_OK(!has(&ms, "H*F:2:Joe Bloggs") && !has(&ms, "2:Joe Bloggs"),
+	    "no header pairs");
+	for (i = 0; i < sa.n; i++)
+		nsa += has(&ms, sa.text[i]);
+	TEST_OK(nsa == sa.n, "every sa token kept: %zu of %zu", nsa, sa.n);
+	bayestok_free(&sa);
+	bayestok_free(&ms);
+	bayestok_conf_init(&c);
+	TEST_IS_INT(bayestok_conf_setting(&c, "bayes_token_style", "SA",
+	    &err), 1, "style sa (any case)");
+	TEST_IS_INT(c.style, BAYESTOK_SA, "style sa set");
+	TEST_IS_INT(bayestok_conf_setting(&c, "bayes_token_style", "bigram",
+	    &err), -1, "unknown style refused: %s", buf_str(&err));
+	TEST_IS_INT(c.style, BAYESTOK_SA, "unknown style: unchanged");
+	bayestok_conf_free(&c);
+	buf_free(&err);
 }
 
 /* test_invisible_uri - invisible HTML text under I*:, URIs, UTF-8 */
@@ -425,6 +481,112 @@ test_store(void)
 	saconf_free(conf);
 }
 
+/* train - learn n spam and n ham messages from number base */
+static void
+train(struct bayes *b, int base, int n)
+{
+	char *m;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		m = message(base + i, 1, 2);
+		learn(b, m, 1);
+		xfree(m);
+		m = message(base + 100 + i, 0, 2);
+		learn(b, m, 0);
+		xfree(m);
+	}
+}
+
+/* forget_all - forget what train(b, base, n) learned */
+static void
+forget_all(struct bayes *b, int base, int n)
+{
+	char *m;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		m = message(base + i, 1, 2);
+		learn(b, m, -1);
+		xfree(m);
+		m = message(base + 100 + i, 0, 2);
+		learn(b, m, -1);
+		xfree(m);
+	}
+}
+
+/* test_style_store - a store keeps its token style and refuses the
+ * other one */
+static void
+test_style_store(void)
+{
+	char dir[] = "/tmp/bayes_test.XXXXXX", *m, *h;
+	const char *base = "bayes_min_spam_num 5\nbayes_min_ham_num 5\n"
+	    "bayes_auto_expire 0\n";
+	struct buf err = BUF_INIT, cmd = BUF_INIT, txt = BUF_INIT;
+	struct saconf *sa, *ms;
+	struct bayes *b;
+	struct bayes_stats st;
+	double p = -1;
+
+	buf_addf(&txt, "%sbayes_token_style mailsift\n", base);
+	ms = settings(buf_str(&txt));
+	sa = settings(base);
+	TEST_OK(mkdtemp(dir) != NULL, "temporary directory");
+	b = bayes_open(dir, saconf_settings(ms), 0, &err);
+	TEST_OK(b != NULL, "open a new store, mailsift style: %s",
+	    buf_str(&err));
+	if (b == NULL)
+		return;
+	train(b, 0, 6);
+	m = message(1000, 1, 2);
+	h = message(1100, 0, 2);
+	TEST_IS_INT(classify(b, m, &p), 1, "mailsift: a verdict");
+	TEST_OK(p > 0.9, "mailsift: spammy message %f", p);
+	TEST_IS_INT(classify(b, h, &p), 1, "mailsift: a verdict");
+	TEST_OK(p < 0.1, "mailsift: hammy message %f", p);
+	bayes_close(b);
+
+	b = bayes_open(dir, saconf_settings(sa), 0, &err);
+	TEST_OK(b != NULL, "reopen with the sa style");
+	TEST_IS_INT(classify(b, m, &p), -1, "sa on a mailsift store: refused");
+	TEST_IS_INT(classify(b, m, &p), -1, "refused again (said once)");
+	TEST_IS_INT(learn(b, m, 1), -1, "sa on a mailsift store: no learn");
+	bayes_stats(b, &st);
+	TEST_OK(st.nspam == 6 && st.nham == 6, "counts untouched: %llu %llu",
+	    (unsigned long long)st.nspam, (unsigned long long)st.nham);
+	bayes_close(b);
+
+	/* forgotten down to nothing, a store takes any style */
+	b = bayes_open(dir, saconf_settings(ms), 0, &err);
+	forget_all(b, 0, 6);
+	bayes_stats(b, &st);
+	TEST_OK(st.nspam == 0 && st.nham == 0 && st.ntokens == 0,
+	    "all forgotten: %llu tokens left", (unsigned long long)st.ntokens);
+	bayes_close(b);
+	b = bayes_open(dir, saconf_settings(sa), 0, &err);
+	train(b, 0, 6);
+	TEST_IS_INT(classify(b, m, &p), 1, "empty store took the sa style");
+	TEST_OK(p > 0.9, "sa: spammy message %f", p);
+	bayes_close(b);
+	b = bayes_open(dir, saconf_settings(ms), 0, &err);
+	TEST_IS_INT(classify(b, m, &p), -1, "mailsift on an sa store: refused");
+	TEST_IS_INT(learn(b, m, 1), -1, "mailsift on an sa store: no learn");
+	bayes_close(b);
+	xfree(m);
+	xfree(h);
+
+	buf_reset(&cmd);
+	buf_addf(&cmd, "rm -rf %s", dir);
+	if (system(buf_str(&cmd)) != 0)
+		TEST_OK(0, "cleanup");
+	buf_free(&cmd);
+	buf_free(&err);
+	buf_free(&txt);
+	saconf_free(sa);
+	saconf_free(ms);
+}
+
 /* test_hostile - a huge message tokenizes in bounded time */
 static void
 test_hostile(void)
@@ -474,7 +636,9 @@ main(void)
 	test_invisible_uri();
 	test_math();
 	test_msgid();
+	test_pairs();
 	test_store();
+	test_style_store();
 	test_hostile();
 	TEST_DONE();
 }

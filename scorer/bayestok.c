@@ -39,6 +39,12 @@
  *
  * Caps as SpamAssassin's: 50000 body, 50000 invisible, 10000 URI and
  * 10000 header tokens (checked after each line or field).
+ *
+ * bayes_token_style mailsift (not SpamAssassin's) adds, in the visible
+ * and invisible body, a token "2:A B" (under the source's prefix) for
+ * each two neighbouring words of a line, A and B as their final token
+ * form; dropped words (short, stopwords) are skipped over, lines not
+ * crossed.  Pairs do not count against the caps (one per word at most).
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -352,6 +358,8 @@ struct tok {
 	struct btset	*set;
 	size_t		 count;		/* tokens of the current source */
 	struct buf	 a, b, t;	/* scratch */
+	int		 pairs;		/* word pairs wanted in this line */
+	struct buf	 prev;		/* the line's last word, for pairs */
 };
 
 /* emit - one token: prefix then s[0..n) */
@@ -367,6 +375,29 @@ emit(struct tok *k, const char *prefix, const char *s, size_t n)
 	buf_add(&k->t, prefix, pl);
 	buf_add(&k->t, s, n);
 	set_add(k->set, k->t.data, k->t.len);
+}
+
+/*
+ * pair - the word pair token of the line's previous word and s[0..n)
+ * (mailsift style): "2:" prev " " word under the prefix; pairs are not
+ * counted against the caps (there is at most one per word)
+ */
+static void
+pair(struct tok *k, const char *prefix, const char *s, size_t n)
+{
+	if (!k->pairs)
+		return;
+	if (k->prev.len > 0) {
+		buf_reset(&k->t);
+		buf_adds(&k->t, prefix);
+		buf_adds(&k->t, "2:");
+		buf_add(&k->t, k->prev.data, k->prev.len);
+		buf_addc(&k->t, ' ');
+		buf_add(&k->t, s, n);
+		set_add(k->set, k->t.data, k->t.len);
+	}
+	buf_reset(&k->prev);
+	buf_add(&k->prev, s, n);
 }
 
 static int
@@ -721,6 +752,8 @@ word(struct tok *k, const char *s, size_t n, const char *prefix,
 		}
 	}
 	emit(k, prefix, s, n);
+	if (region == REGION_BODY)
+		pair(k, prefix, s, n);
 out:
 	buf_free(&d);
 	buf_free(&w);
@@ -735,6 +768,9 @@ line(struct tok *k, const char *s, size_t n, const char *prefix,
 	struct buf *cur;
 	size_t i, j;
 
+	k->pairs = region == REGION_BODY &&
+	    k->conf->style == BAYESTOK_MAILSIFT;
+	buf_reset(&k->prev);
 	chars_only((const unsigned char *)s, n, &k->a);
 	split_runs(&k->a, '.', 3, 6, &k->b);
 	split_runs(&k->b, '-', 2, 6, &k->a);
@@ -1357,6 +1393,7 @@ bayestok_run(const struct bayestok_conf *c, const struct msgtext *mt,
 	buf_free(&k.a);
 	buf_free(&k.b);
 	buf_free(&k.t);
+	buf_free(&k.prev);
 }
 
 /* bayestok_free - release what bayestok_run made */
@@ -1535,6 +1572,18 @@ bayestok_conf_setting(struct bayestok_conf *c, const char *key,
 	}
 	if (strcasecmp(key, "bayes_token_sources") == 0)
 		return sources(c, val, err);
+	if (strcasecmp(key, "bayes_token_style") == 0) {
+		if (strcasecmp(val, "sa") == 0)
+			c->style = BAYESTOK_SA;
+		else if (strcasecmp(val, "mailsift") == 0)
+			c->style = BAYESTOK_MAILSIFT;
+		else {
+			buf_addf(err, "unknown style \"%s\" (sa, mailsift)",
+			    val);
+			return -1;
+		}
+		return 1;
+	}
 	if (strcasecmp(key, "bayes_ignore_header") == 0) {
 		dup = xstrdup(val);
 		for (w = strtok_r(dup, " \t", &save); w != NULL;

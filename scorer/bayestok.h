@@ -3,7 +3,8 @@
  * message (Plugin/Bayes.pm tokenize): header fields under H<name>:
  * prefixes with the *MI, *Ad and *UA pseudo-fields, the visible body
  * text, the invisible HTML text under I*:, the URIs; each token kept
- * as the last 5 bytes of its SHA-1, as the store keys it.
+ * as the last 5 bytes of its SHA-1, as the store keys it.  The
+ * mailsift style adds a token per pair of neighbouring body words.
  *
  * Exports struct bayestok_conf, struct bayestok, the BTS_* sources,
  * BAYESTOK_KEYLEN, bayestok_conf_init, bayestok_conf_setting,
@@ -30,6 +31,10 @@
 #define BTS_URI		0x08
 #define BTS_MIMEPART	0x10	/* accepted, not used (see bayestok.c) */
 
+/* bayes_token_style */
+#define BAYESTOK_SA		0	/* SpamAssassin's tokens, exactly */
+#define BAYESTOK_MAILSIFT	1	/* those plus body word pairs */
+
 struct bayestok_stop;
 
 struct bayestok_conf {
@@ -40,6 +45,7 @@ struct bayestok_conf {
 	struct relays_conf	*rconf;		/* trusted_networks...; NULL:
 						   SpamAssassin's inference */
 	struct bayestok_stop	*stop;		/* stopword languages */
+	int			 style;		/* BAYESTOK_* */
 };
 
 /* the distinct tokens of one message */
@@ -57,7 +63,8 @@ void	bayestok_conf_init(struct bayestok_conf *);
 /*
  * bayestok_conf_setting - one bayes_* line (bayes_max_token_length,
  * bayes_token_sources, bayes_ignore_header, bayes_stopword_languages,
- * bayes_stopword_XX) or network line (trusted_networks ...): 1 used,
+ * bayes_stopword_XX, bayes_token_style) or network line
+ * (trusted_networks ...): 1 used,
  * 0 not one of them, -1 a bad value (reason in err)
  */
 int	bayestok_conf_setting(struct bayestok_conf *, const char *,

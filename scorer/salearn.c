@@ -400,9 +400,13 @@ stats(struct bayes *b)
 	    (unsigned long long)st.last_expire_reduce);
 	printf("store size:               %llu bytes\n",
 	    (unsigned long long)st.db_bytes);
+	printf("token style:              %s%s\n",
+	    st.style == BAYESTOK_MAILSIFT ? "mailsift" : "sa",
+	    st.style_ok ? "" : " (not the configured one: refused)");
 	printf("verdicts given:           %s (needs %d spam, %d ham)\n",
-	    st.nspam >= (uint64_t)st.min_spam && st.nham >= (uint64_t)st.min_ham
-	    ? "yes" : "no", st.min_spam, st.min_ham);
+	    st.style_ok && st.nspam >= (uint64_t)st.min_spam &&
+	    st.nham >= (uint64_t)st.min_ham ? "yes" : "no", st.min_spam,
+	    st.min_ham);
 	return 0;
 }
 

@@ -5,7 +5,10 @@
 # learning a message twice counts once, learning it as the other class
 # moves it; a salearn killed with SIGKILL in the middle of a large mbox
 # leaves a store the next salearn opens with consistent counts; two
-# salearn learning at once lose no update; files are private.
+# salearn learning at once lose no update; files are private.  The
+# mailsift token style (bayes_token_style mailsift: body word pairs)
+# learns and classifies the same messages at least as well, and a store
+# of one style is refused under the other.
 . "$(dirname "$0")/../lib.sh"
 ms_tmpdir
 ms_corpus || skip_all "no corpus"
@@ -67,6 +70,39 @@ ok "most test spam is BAYES_95+ ($s95%)" [ "$s95" -ge 75 ]
 ok "most test ham is BAYES_00/05 ($h05%)" [ "$h05" -ge 75 ]
 ok "test spam >= 0.5: $s50%" [ "$s50" -ge 90 ]
 ok "test ham < 0.5: $h50%" [ "$h50" -ge 90 ]
+
+# the mailsift style on the same messages
+printf 'bayes_token_style mailsift\n' >"$T/ms.cf"
+MDB=$T/bayes-ms
+one=$(head -1 "$T/te_spam")
+like "$("$SL" -d "$MDB" -c "$T/ms.cf" --tokens "$one" | grep -c '^2:')" "^[1-9][0-9]*$" \
+    "mailsift style: word pair tokens"
+is "$("$SL" -d "$MDB" --tokens "$one" | grep -c '^2:')" "0" "sa style: no word pairs"
+"$SL" -q -d "$MDB" -c "$T/ms.cf" --spam $(cat "$T/tr_spam") >/dev/null 2>&1
+"$SL" -q -d "$MDB" -c "$T/ms.cf" --ham $(cat "$T/tr_ham") >/dev/null 2>&1
+like "$("$SL" -d "$MDB" -c "$T/ms.cf" --stats)" "token style: +mailsift" "the store records its style"
+"$SL" -d "$MDB" -c "$T/ms.cf" --classify $(cat "$T/te_spam") >"$T/ms_cs" 2>/dev/null
+"$SL" -d "$MDB" -c "$T/ms.cf" --classify $(cat "$T/te_ham") >"$T/ms_ch" 2>/dev/null
+is "$(wc -l <"$T/ms_cs") $(wc -l <"$T/ms_ch")" "100 100" "mailsift style: 200 classified"
+ms95=$(share "$T/ms_cs" ge 0.95)
+mh05=$(share "$T/ms_ch" lt 0.05)
+diag "mailsift style: test spam at BAYES_95+: $ms95% (sa style $s95%), ham under BAYES_05: $mh05% (sa style $h05%)"
+ok "mailsift style: most test spam is BAYES_95+ ($ms95%)" [ "$ms95" -ge 75 ]
+ok "mailsift style: most test ham is BAYES_00/05 ($mh05%)" [ "$mh05" -ge 75 ]
+ok "mailsift style: test spam >= 0.5: $(share "$T/ms_cs" ge 0.5)%" [ "$(share "$T/ms_cs" ge 0.5)" -ge 90 ]
+ok "mailsift style: test ham < 0.5: $(share "$T/ms_ch" lt 0.5)%" [ "$(share "$T/ms_ch" lt 0.5)" -ge 90 ]
+# under the other style: refused with a reason, counts untouched
+out=$("$SL" -d "$MDB" --spam "$one" 2>&1)
+ok "sa style on a mailsift store: learning fails" [ $? -ne 0 ]
+like "$out" "learn refused: the store holds tokens of bayes_token_style mailsift" "the reason is logged"
+out=$("$SL" -d "$MDB" --classify "$one" 2>&1)
+ok "sa style on a mailsift store: classifying fails" [ $? -ne 0 ]
+like "$out" "classify refused" "the reason is logged"
+like "$("$SL" -d "$MDB" --stats)" "token style: +mailsift \(not the configured one: refused\)" \
+    "stats say the store is refused"
+like "$("$SL" -d "$MDB" -c "$T/ms.cf" --check)" "consistent" "mailsift store consistent"
+out=$("$SL" -d "$DB" -c "$T/ms.cf" --classify "$one" 2>&1)
+ok "mailsift style on an sa store: classifying fails" [ $? -ne 0 ]
 
 # learning twice, then as the other class
 one=$(head -1 "$T/tr_spam")
