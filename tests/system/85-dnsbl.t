@@ -133,6 +133,7 @@ cat >"$T/silent.py" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2] + ".ready", "w").close()
 n = 0
 while True:
     s.recvfrom(4096)
@@ -141,7 +142,8 @@ while True:
 PY
 spawn silent "$PYTHON" "$T/silent.py" "$P_DNS" "$T/silent.count"
 SILENT_PID=$SPAWN_PID
-silent_up() { "$PYTHON" -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1])))' "$P_DNS" 2>/dev/null && return 1; return 0; }
+# bound when it says so (a probe binding the port itself would race it)
+silent_up() { test -e "$T/silent.count.ready"; }
 ok "silent server bound" wait_for "silent server" 50 silent_up
 out=$(smtp 127.0.0.2 data)
 like "$out" 'R: 250 2\.1\.5 Ok' "silent DNS: listed client accepted"
