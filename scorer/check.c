@@ -2720,15 +2720,15 @@ net_wait(struct run *rn, double t0)
 			if (pfd[k].revents)
 				pyzor_input(rn->pq, pfd[k].fd);
 	}
-	if (rn->dm && dns_pending(dns) > 0) {
+	if (rn->dm && dns_pending(dns) > 0)
+		dns_cancel(dns);	/* the callbacks count them */
+	if (dnsbl_timeouts(rn->dm) > 0)
 		rn->res->flags |= CHECK_NET_TIMEOUT;
-		dns_cancel(dns);
-	}
 	if (rn->pq) {
 		long count = 0, wl = 0;
 		struct buf err = BUF_INIT;
 
-		if (!pyzor_done(rn->pq))
+		if (pyzor_waiting(rn->pq) > 0)
 			rn->res->flags |= CHECK_NET_TIMEOUT;
 		if (pyzor_result(rn->pq, &count, &wl, &err) > 0) {
 			rn->res->pyzor_count = count;

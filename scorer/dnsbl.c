@@ -139,6 +139,7 @@ struct dnsbl_msg {
 	struct lookup	**lk;
 	int		 nlk;
 	int		 pending;
+	int		 timeouts;	/* lookups with no answer in time */
 	int		*hits;		/* per conf rule */
 	int		 overflow;
 };
@@ -848,6 +849,8 @@ answered(void *arg, const char *name, const struct dns_answer *ans)
 
 	lk->done = 1;
 	m->pending--;
+	if (ans->status == DNS_TIMEOUT)
+		m->timeouts++;
 	if (ans->status != DNS_OK)
 		return;
 	for (i = 0; i < ans->n; i++) {
@@ -1390,6 +1393,12 @@ dnsbl_eval(struct dnsbl_msg *m, const struct saconf_rule *r, int argc,
 }
 
 /* dnsbl_msg_free - release a message's lookups (after the wait) */
+int
+dnsbl_timeouts(const struct dnsbl_msg *m)
+{
+	return m != NULL ? m->timeouts : 0;
+}
+
 void
 dnsbl_msg_free(struct dnsbl_msg *m)
 {

@@ -52,6 +52,9 @@ struct dnsbl_msg *dnsbl_start(const struct dnsbl_conf *, struct dns *,
  */
 int		 dnsbl_eval(struct dnsbl_msg *, const struct saconf_rule *r,
 		    int argc, char **argv);
+/* dnsbl_timeouts - lookups that ended without an answer in time (those
+ * c-ares gave up on and those dns_cancel ended) */
+int		 dnsbl_timeouts(const struct dnsbl_msg *);
 void		 dnsbl_msg_free(struct dnsbl_msg *);
 
 #endif
