@@ -2820,9 +2820,17 @@ pyzor_predigest(const char *msg, size_t len, struct buf *lines)
 
 struct pyzor_server {
 	char			*name;		/* "host:port" as configured */
+	char			*host, *port;	/* its parts */
+	int			 numeric;	/* host is an address */
+	int			 resolved;	/* sa holds an address */
+	double			 tried;		/* last lookup, monotonic */
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;
 };
+
+/* a name not resolved is asked again after this; a resolved one too */
+#define PZ_RETRY_UNRESOLVED	60.0
+#define PZ_RETRY_RESOLVED	3600.0
 
 struct pyzor_conf {
 	struct pyzor_server	*srv;
@@ -2860,13 +2868,85 @@ now_mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* add_server - resolve "host:port" (or "[v6]:port"); 0, -1 skipped */
+/* same_addr - two socket addresses are equal */
+static int
+same_addr(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr *b, socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* addr_text - a socket address as text, for the log */
+static const char *
+addr_text(const struct sockaddr_storage *sa, char *out, size_t len)
+{
+	const void *a = sa->ss_family == AF_INET6 ?
+	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
+	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (inet_ntop(sa->ss_family, a, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "?");
+	return out;
+}
+
+/*
+ * resolve - look server's name up (getaddrinfo: /etc/hosts and the
+ * system resolver, as pyzor does).  A name that does not resolve keeps
+ * the address it had; the first lookup (first != 0) logs a failure as
+ * a warning, later ones at debug level.  0 when sa holds an address.
+ */
+static int
+resolve(struct pyzor_server *srv, int first)
+{
+	struct addrinfo	 hints, *res;
+	char		 a[INET6_ADDRSTRLEN];
+	int		 rc;
+
+	srv->tried = now_mono();
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_protocol = IPPROTO_UDP;
+	if (srv->numeric)
+		hints.ai_flags = AI_NUMERICHOST;
+	if ((rc = getaddrinfo(srv->host, srv->port, &hints, &res)) != 0) {
+		if (first)
+			log_warn("pyzor: server %s: %s; asked without it, its "
+			    "name is looked up again every %.0f s", srv->name,
+			    gai_strerror(rc), PZ_RETRY_UNRESOLVED);
+		else
+			log_debug("pyzor: server %s: %s%s", srv->name,
+			    gai_strerror(rc), srv->resolved ? "; its last "
+			    "address kept" : "");
+		return srv->resolved ? 0 : -1;
+	}
+	if (res->ai_addrlen <= sizeof(srv->sa) && (!srv->resolved ||
+	    !same_addr(&srv->sa, srv->salen, res->ai_addr, res->ai_addrlen))) {
+		int was = srv->resolved;
+
+		memcpy(&srv->sa, res->ai_addr, res->ai_addrlen);
+		srv->salen = res->ai_addrlen;
+		srv->resolved = 1;
+		if (!first)
+			log_info("pyzor: server %s %s %s", srv->name, was ?
+			    "moved to" : "resolved at last:",
+			    addr_text(&srv->sa, a, sizeof(a)));
+	}
+	freeaddrinfo(res);
+	return srv->resolved ? 0 : -1;
+}
+
+/*
+ * add_server - "host:port" (or "[v6]:port") and its first lookup; a
+ * name that does not resolve yet is kept and looked up again later
+ * (pyzor_conf_refresh); -1 when the text is not host:port
+ */
 static int
 add_server(struct pyzor_conf *c, const char *spec)
 {
-	struct addrinfo	 hints, *res;
+	struct pyzor_server *srv;
+	struct in6_addr	 a6;
 	char		*host, *port, *copy = xstrdup(spec);
-	int		 rc;
 
 	host = copy;
 	if (*host == '[' && (port = strstr(host, "]:")) != NULL) {
@@ -2882,24 +2962,56 @@ add_server(struct pyzor_conf *c, const char *spec)
 		xfree(copy);
 		return -1;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_protocol = IPPROTO_UDP;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		log_warn("pyzor: server %s: %s, skipped", spec,
-		    gai_strerror(rc));
-		xfree(copy);
+	c->srv = xreallocarray(c->srv, c->nsrv + 1, sizeof(*c->srv));
+	srv = &c->srv[c->nsrv++];
+	memset(srv, 0, sizeof(*srv));
+	srv->name = xstrdup(spec);
+	srv->host = xstrdup(host);
+	srv->port = xstrdup(port);
+	srv->numeric = inet_pton(AF_INET, host, &a6) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
+	xfree(copy);
+	if (resolve(srv, 1) < 0 && srv->numeric) {
+		/* an address getaddrinfo refuses will not get better */
+		xfree(srv->name);
+		xfree(srv->host);
+		xfree(srv->port);
+		c->nsrv--;
 		return -1;
 	}
-	c->srv = xreallocarray(c->srv, c->nsrv + 1, sizeof(*c->srv));
-	c->srv[c->nsrv].name = xstrdup(spec);
-	memcpy(&c->srv[c->nsrv].sa, res->ai_addr, res->ai_addrlen);
-	c->srv[c->nsrv].salen = res->ai_addrlen;
-	c->nsrv++;
-	freeaddrinfo(res);
-	xfree(copy);
 	return 0;
+}
+
+void
+pyzor_conf_refresh(struct pyzor_conf *c)
+{
+	pyzor_conf_refresh_at(c, now_mono());
+}
+
+void
+pyzor_conf_refresh_at(struct pyzor_conf *c, double now)
+{
+	size_t	 i;
+
+	for (i = 0; c != NULL && i < c->nsrv; i++) {
+		struct pyzor_server *srv = &c->srv[i];
+
+		if (srv->numeric || now - srv->tried < (srv->resolved ?
+		    PZ_RETRY_RESOLVED : PZ_RETRY_UNRESOLVED))
+			continue;
+		(void)resolve(srv, 0);
+	}
+}
+
+int
+pyzor_conf_resolved(const struct pyzor_conf *c)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; c != NULL && i < c->nsrv; i++)
+		n += c->srv[i].resolved;
+	return n;
 }
 
 /* conf_number - a pyzor_* setting's numeric value; -1 if not one */
@@ -2970,8 +3082,11 @@ pyzor_conf_free(struct pyzor_conf *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nsrv; i++)
+	for (i = 0; i < c->nsrv; i++) {
 		xfree(c->srv[i].name);
+		xfree(c->srv[i].host);
+		xfree(c->srv[i].port);
+	}
 	xfree(c->srv);
 	xfree(c);
 }
@@ -3152,6 +3267,12 @@ pyzor_start(const struct pyzor_conf *c, const char *op, const char *digest)
 		s = &q->s[i];
 		s->thread = random_thread();
 		s->state = PQ_FAIL;
+		s->fd = -1;
+		if (!c->srv[i].resolved) {
+			snprintf(s->diag, sizeof(s->diag), "name not resolved "
+			    "(yet)");
+			continue;
+		}
 		s->fd = socket(c->srv[i].sa.ss_family,
 		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (s->fd < 0) {
@@ -3271,6 +3392,17 @@ pyzor_wait(struct pyzor_query *q, double deadline)
 			if (pfd[i].revents != 0)
 				pyzor_input(q, pfd[i].fd);
 	}
+}
+
+int
+pyzor_waiting(const struct pyzor_query *q)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < q->n; i++)
+		n += q->s[i].state == PQ_WAIT;
+	return n;
 }
 
 int

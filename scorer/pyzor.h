@@ -35,14 +35,27 @@ int		 pyzor_predigest(const char *msg, size_t len, struct buf *lines);
 
 /*
  * pyzor_conf_new - servers ("host:port", separated by spaces or commas;
- * names resolved here, once), the timeout in seconds, and SpamAssassin's
+ * names looked up here), the timeout in seconds, and SpamAssassin's
  * pyzor_* settings from set (may be NULL): pyzor_count_min (5, old name
  * pyzor_max), pyzor_welcomelist_min (10), pyzor_welcomelist_factor (0.2);
- * NULL with the reason in err when no server can be used
+ * a name that does not resolve yet is kept (logged) and skipped by the
+ * queries until pyzor_conf_refresh finds it; NULL with the reason in err
+ * when no server is host:port
  */
 struct pyzor_conf *pyzor_conf_new(const char *servers, double timeout,
 		    const struct saconf_settings *, struct buf *err);
 void		 pyzor_conf_free(struct pyzor_conf *);
+/*
+ * pyzor_conf_refresh - look the server names up again when due: every
+ * 60 s while a name does not resolve, every hour once it does (a name
+ * that stops resolving keeps its last address).  It blocks in
+ * getaddrinfo: call it when no query is in flight and no client waits.
+ */
+void		 pyzor_conf_refresh(struct pyzor_conf *);
+/* the same as if the monotonic clock said now (for the tests) */
+void		 pyzor_conf_refresh_at(struct pyzor_conf *, double now);
+/* pyzor_conf_resolved - how many servers have an address */
+int		 pyzor_conf_resolved(const struct pyzor_conf *);
 
 /*
  * pyzor_start - send op ("check", "report", "whitelist", "ping") for
@@ -59,6 +72,8 @@ void		 pyzor_input(struct pyzor_query *, int fd);
 int		 pyzor_done(struct pyzor_query *);
 /* wait (poll) until done or the CLOCK_MONOTONIC time deadline */
 void		 pyzor_wait(struct pyzor_query *, double deadline);
+/* pyzor_waiting - servers that have not answered (yet, or in time) */
+int		 pyzor_waiting(const struct pyzor_query *);
 /*
  * pyzor_result - counts summed over the servers that answered 200:
  * returns how many did (0: no answer), with their Count and WL-Count;

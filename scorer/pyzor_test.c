@@ -481,10 +481,47 @@ test_hit(void)
 	xfree(s.plug_val.v);
 
 	buf_reset(&err);
-	c = pyzor_conf_new("no-such-host.invalid:24441, 127.0.0.1:x", 5, NULL,
-	    &err);
-	TEST_OK(c == NULL && err.len > 0, "no usable server: %s",
+	c = pyzor_conf_new("127.0.0.1:x, localhost, :24441, [::1]:0", 5,
+	    NULL, &err);
+	TEST_OK(c == NULL && err.len > 0, "no server is host:port: %s",
 	    buf_str(&err));
+
+	/* a name that does not resolve (yet) is kept, and skipped */
+	buf_reset(&err);
+	c = pyzor_conf_new("no-such-host.invalid:24441", 5, NULL, &err);
+	TEST_OK(c != NULL, "an unresolved name is kept");
+	TEST_IS_INT(pyzor_conf_resolved(c), 0, "none resolved");
+	if (c != NULL) {
+		struct pyzor_query *q = pyzor_start(c, "check",
+		    "0123456789abcdef0123456789abcdef01234567");
+		long count, wl;
+
+		TEST_OK(q != NULL && pyzor_done(q), "its query ends at once");
+		buf_reset(&err);
+		TEST_IS_INT(q ? pyzor_result(q, &count, &wl, &err) : -1, 0,
+		    "no answer");
+		TEST_OK(strstr(buf_str(&err), "no-such-host.invalid:24441: "
+		    "name not resolved") != NULL, "and the reason: %s",
+		    buf_str(&err));
+		pyzor_free(q);
+		pyzor_conf_refresh(c);	/* not due: no lookup */
+		TEST_IS_INT(pyzor_conf_resolved(c), 0, "still none");
+		pyzor_conf_free(c);
+	}
+	buf_reset(&err);
+	c = pyzor_conf_new("no-such-host.invalid:24441 127.0.0.1:24441", 5,
+	    NULL, &err);
+	TEST_IS_INT(c ? pyzor_conf_resolved(c) : -1, 1, "one of two resolved");
+	/* both due (the address is not looked up again, the name is) */
+	pyzor_conf_refresh_at(c, 1e9);
+	TEST_IS_INT(c ? pyzor_conf_resolved(c) : -1, 1, "still one after "
+	    "the lookup again");
+	pyzor_conf_free(c);
+	c = pyzor_conf_new("localhost:24441", 5, NULL, &err);
+	TEST_IS_INT(c ? pyzor_conf_resolved(c) : -1, 1, "localhost resolved");
+	pyzor_conf_refresh_at(c, 1e9);
+	TEST_IS_INT(c ? pyzor_conf_resolved(c) : -1, 1, "and again, the same");
+	pyzor_conf_free(c);
 	buf_free(&err);
 }
 

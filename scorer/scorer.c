@@ -143,6 +143,10 @@ modules(struct saconf *sc, struct check_opts *o)
 		    (double)cf->pyzor_timeout, st, &err)) == NULL)
 			log_warn("Pyzor off: pyzor_servers \"%s\": %s",
 			    cf->pyzor_servers, buf_str(&err));
+		else if (pyzor && pyzor_conf_resolved(pyzor) == 0)
+			log_warn("Pyzor: no server name of \"%s\" resolves "
+			    "yet; PYZOR_CHECK cannot hit until one does",
+			    cf->pyzor_servers);
 		if (dns || pyzor)
 			set |= 1;
 	}
@@ -430,6 +434,7 @@ serve_qmgr(int fd)
 		log_warn("%s: cannot answer qmgr: %m", id);
 	else
 		learn_now(id, msg, got, &r);
+	pyzor_conf_refresh(pyzor);
 	xfree(msg);
 	check_result_free(&r);
 done:
@@ -783,6 +788,7 @@ spamd_answer(int fd, const struct spamd_request *req, const struct buf *msg)
 		buf_reset(&out);
 		learn_now("spamd", msg->data ? msg->data : "", msg->len, &r);
 		check_result_free(&r);
+		pyzor_conf_refresh(pyzor);
 		break;
 	}
 	write_all(fd, out.data ? out.data : "", out.len);
