@@ -2876,17 +2876,13 @@ same_addr(const struct sockaddr_storage *a, socklen_t alen,
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* addr_text - a socket address as text, for the log */
-static const char *
-addr_text(const struct sockaddr_storage *sa, char *out, size_t len)
+/* server_clear - free what add_server gave a server */
+static void
+server_clear(struct pyzor_server *srv)
 {
-	const void *a = sa->ss_family == AF_INET6 ?
-	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
-	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-
-	if (inet_ntop(sa->ss_family, a, out, (socklen_t)len) == NULL)
-		snprintf(out, len, "?");
-	return out;
+	xfree(srv->name);
+	xfree(srv->host);
+	xfree(srv->port);
 }
 
 /*
@@ -2899,7 +2895,7 @@ static int
 resolve(struct pyzor_server *srv, int first)
 {
 	struct addrinfo	 hints, *res;
-	char		 a[INET6_ADDRSTRLEN];
+	char		 a[NI_MAXHOST];
 	int		 rc;
 
 	srv->tried = now_mono();
@@ -2927,10 +2923,10 @@ resolve(struct pyzor_server *srv, int first)
 		memcpy(&srv->sa, res->ai_addr, res->ai_addrlen);
 		srv->salen = res->ai_addrlen;
 		srv->resolved = 1;
-		if (!first)
+		if (!first && getnameinfo((struct sockaddr *)&srv->sa,
+		    srv->salen, a, sizeof(a), NULL, 0, NI_NUMERICHOST) == 0)
 			log_info("pyzor: server %s %s %s", srv->name, was ?
-			    "moved to" : "resolved at last:",
-			    addr_text(&srv->sa, a, sizeof(a)));
+			    "moved to" : "resolved at last:", a);
 	}
 	freeaddrinfo(res);
 	return srv->resolved ? 0 : -1;
@@ -2973,9 +2969,7 @@ add_server(struct pyzor_conf *c, const char *spec)
 	xfree(copy);
 	if (resolve(srv, 1) < 0 && srv->numeric) {
 		/* an address getaddrinfo refuses will not get better */
-		xfree(srv->name);
-		xfree(srv->host);
-		xfree(srv->port);
+		server_clear(srv);
 		c->nsrv--;
 		return -1;
 	}
@@ -3082,11 +3076,8 @@ pyzor_conf_free(struct pyzor_conf *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nsrv; i++) {
-		xfree(c->srv[i].name);
-		xfree(c->srv[i].host);
-		xfree(c->srv[i].port);
-	}
+	for (i = 0; i < c->nsrv; i++)
+		server_clear(&c->srv[i]);
 	xfree(c->srv);
 	xfree(c);
 }
